@@ -1,0 +1,212 @@
+// The management API and device API contract of the reference PBX.
+// The server registers its handlers from this table and validates with these schemas; the OpenAPI
+// document is generated from it (shared/openapi.ts), so the document is the code.
+import { z } from 'zod';
+import {
+  CallDecisionSchema,
+  ExtensionNumberSchema,
+  ExtensionSchema,
+  ExtensionTypeSchema,
+  ProtectionPasswordSchema,
+  ProtectionStateSchema,
+  RoleSchema,
+  SiteIdSchema,
+  SiteSchema,
+} from './domain.js';
+
+export const API_BASE = '/api/v1';
+export const DEVICE_BASE = '/device/v1';
+
+// ---- bodies and responses -------------------------------------------------------------------
+
+export const SessionRequestSchema = z
+  .object({
+    username: z.string().min(1, { message: 'enter a username' }).max(64),
+    password: z.string().max(256),
+  })
+  .strict()
+  .meta({ id: 'SessionRequest' });
+
+export const SessionResponseSchema = z
+  .object({
+    token: z.string(),
+    expiresAt: z.string(),
+    role: RoleSchema,
+    username: z.string(),
+  })
+  .meta({ id: 'Session' });
+
+export const WhoAmISchema = z
+  .object({ username: z.string(), role: RoleSchema, expiresAt: z.string(), server: z.string() })
+  .meta({ id: 'WhoAmI' });
+
+export const ProtectionFilterSchema = z.enum(['any', 'off', 'on', 'unrestricted', 'blocked']);
+export const ExtensionSortSchema = z.enum(['number', '-number', 'label', '-label', 'site', '-site']);
+
+export const ExtensionListQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    cursor: z.string().max(200).optional(),
+    sort: ExtensionSortSchema.default('number'),
+    search: z.string().max(100).optional(),
+    site: SiteIdSchema.optional(),
+    type: ExtensionTypeSchema.optional(),
+    protection: ProtectionFilterSchema.default('any'),
+  })
+  .strict();
+export type ExtensionListQuery = z.input<typeof ExtensionListQuerySchema>;
+
+export const ExtensionListSchema = z
+  .object({ items: z.array(ExtensionSchema), total: z.number().int(), nextCursor: z.string().nullable() })
+  .meta({ id: 'ExtensionList' });
+export type ExtensionList = z.infer<typeof ExtensionListSchema>;
+
+export const SiteListSchema = z.object({ items: z.array(SiteSchema), total: z.number().int() });
+
+export const NumberParamsSchema = z.object({ number: ExtensionNumberSchema }).strict();
+
+export const ProtectionUpdateSchema = z
+  .object({
+    enabled: z.boolean(),
+    /** Required when enabling an extension that has no protection password yet; optional otherwise. */
+    password: ProtectionPasswordSchema.optional(),
+  })
+  .strict()
+  .meta({ id: 'ProtectionUpdate' });
+export type ProtectionUpdate = z.infer<typeof ProtectionUpdateSchema>;
+
+export const KeypadRequestSchema = z
+  .object({
+    extension: ExtensionNumberSchema,
+    /** The feature code dialled, e.g. "*11". */
+    code: z.string().regex(/^\*[0-9]{1,4}$/, { message: 'a feature code is * followed by 1–4 digits' }),
+    /** Digits entered after the feature code. */
+    digits: z.string().regex(/^[0-9]{0,32}$/, { message: 'digits are 0–32 digits' }),
+  })
+  .strict()
+  .meta({ id: 'KeypadRequest' });
+
+export const KeypadResponseSchema = z
+  .object({ result: z.literal('ok'), state: ProtectionStateSchema, announcement: z.string() })
+  .meta({ id: 'KeypadResponse' });
+
+export const CallRouteRequestSchema = z
+  .object({
+    to: ExtensionNumberSchema,
+    from: ExtensionNumberSchema.optional(),
+  })
+  .strict()
+  .meta({ id: 'CallRouteRequest' });
+
+export const CallRouteResponseSchema = z
+  .object({ decision: CallDecisionSchema, reason: z.string() })
+  .meta({ id: 'CallRouteResponse' });
+
+export const HealthSchema = z.object({ ok: z.literal(true), server: z.string(), version: z.string() });
+
+// ---- the route table --------------------------------------------------------------------------
+
+export type Auth = 'none' | 'session' | 'device';
+
+export interface RouteDef {
+  operationId: string;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Full path, OpenAPI style: /api/v1/extensions/{number} */
+  path: string;
+  summary: string;
+  tag: string;
+  auth: Auth;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** Success status and body (null = no body). */
+  status: number;
+  response: z.ZodType | null;
+  /** Write to a versioned resource: If-Match required (428 without, 412 when stale). */
+  ifMatch?: boolean;
+  /** Response carries an ETag header. */
+  etag?: boolean;
+  errors: number[];
+  /** Produces a text/event-stream instead of JSON. */
+  stream?: boolean;
+}
+
+const route = (r: RouteDef): RouteDef => r;
+
+export const routes = {
+  health: route({
+    operationId: 'health', method: 'GET', path: `${API_BASE}/health`, summary: 'Liveness and identity',
+    tag: 'system', auth: 'none', status: 200, response: HealthSchema, errors: [],
+  }),
+  createSession: route({
+    operationId: 'createSession', method: 'POST', path: `${API_BASE}/session`, summary: 'Log in; returns a bearer token',
+    tag: 'auth', auth: 'none', body: SessionRequestSchema, status: 201, response: SessionResponseSchema, errors: [401, 422],
+  }),
+  getSession: route({
+    operationId: 'getSession', method: 'GET', path: `${API_BASE}/session`, summary: 'The current session',
+    tag: 'auth', auth: 'session', status: 200, response: WhoAmISchema, errors: [401],
+  }),
+  deleteSession: route({
+    operationId: 'deleteSession', method: 'DELETE', path: `${API_BASE}/session`, summary: 'Log out (revokes the token)',
+    tag: 'auth', auth: 'session', status: 204, response: null, errors: [401],
+  }),
+  listSites: route({
+    operationId: 'listSites', method: 'GET', path: `${API_BASE}/sites`, summary: 'Sites (branches)',
+    tag: 'extensions', auth: 'session', status: 200, response: SiteListSchema, errors: [401],
+  }),
+  listExtensions: route({
+    operationId: 'listExtensions', method: 'GET', path: `${API_BASE}/extensions`,
+    summary: 'Extensions, paged, searchable by number or label, filterable by site, type and protection',
+    tag: 'extensions', auth: 'session', query: ExtensionListQuerySchema, status: 200, response: ExtensionListSchema,
+    errors: [401, 422],
+  }),
+  getExtension: route({
+    operationId: 'getExtension', method: 'GET', path: `${API_BASE}/extensions/{number}`, summary: 'One extension',
+    tag: 'extensions', auth: 'session', params: NumberParamsSchema, status: 200, response: ExtensionSchema,
+    etag: true, errors: [401, 404, 422],
+  }),
+  setProtection: route({
+    operationId: 'setProtection', method: 'PUT', path: `${API_BASE}/extensions/{number}/protection`,
+    summary: 'Turn protected phone access on or off and set the protection password (3–12 digits)',
+    tag: 'protection', auth: 'session', params: NumberParamsSchema, body: ProtectionUpdateSchema, status: 200,
+    response: ExtensionSchema, ifMatch: true, etag: true, errors: [401, 404, 409, 412, 422, 428],
+  }),
+  blockExtension: route({
+    operationId: 'blockExtension', method: 'POST', path: `${API_BASE}/extensions/{number}/protection/block`,
+    summary: 'Block the phone terminal (no calls in or out)',
+    tag: 'protection', auth: 'session', params: NumberParamsSchema, status: 200, response: ExtensionSchema,
+    ifMatch: true, etag: true, errors: [401, 404, 409, 412, 422, 428],
+  }),
+  unblockExtension: route({
+    operationId: 'unblockExtension', method: 'POST', path: `${API_BASE}/extensions/{number}/protection/unblock`,
+    summary: 'Unblock the phone terminal', tag: 'protection', auth: 'session', params: NumberParamsSchema, status: 200,
+    response: ExtensionSchema, ifMatch: true, etag: true, errors: [401, 404, 409, 412, 422, 428],
+  }),
+  events: route({
+    operationId: 'events', method: 'GET', path: `${API_BASE}/events`,
+    summary: 'Live events (Server-Sent Events); resumes after Last-Event-ID', tag: 'events', auth: 'session',
+    status: 200, response: null, stream: true, errors: [401],
+  }),
+  deviceKeypad: route({
+    operationId: 'deviceKeypad', method: 'POST', path: `${DEVICE_BASE}/keypad`,
+    summary: 'A phone dials a feature code; *11 + protection password toggles blocked/unrestricted',
+    tag: 'device', auth: 'device', body: KeypadRequestSchema, status: 200, response: KeypadResponseSchema,
+    errors: [403, 422],
+  }),
+  deviceRouteCall: route({
+    operationId: 'deviceRouteCall', method: 'POST', path: `${DEVICE_BASE}/calls`,
+    summary: 'Routing decision for a call: ring, voicemail or rejected', tag: 'device', auth: 'device',
+    body: CallRouteRequestSchema, status: 200, response: CallRouteResponseSchema, errors: [404, 422],
+  }),
+} as const satisfies Record<string, RouteDef>;
+
+export type RouteName = keyof typeof routes;
+
+/** Fill an OpenAPI-style path template: /extensions/{number} → /extensions/1001 */
+export function pathFor(template: string, params: Record<string, string> = {}): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => {
+    const v = params[k];
+    if (v === undefined) throw new Error(`missing path parameter ${k}`);
+    return encodeURIComponent(v);
+  });
+}

@@ -1,0 +1,85 @@
+// Domain model shared by the reference PBX, the console and (later) the export format.
+// zod schemas are the single source; TypeScript types are inferred from them.
+import { z } from 'zod';
+import { PROTECTION_PASSWORD_MAX, PROTECTION_PASSWORD_MIN } from './protection.js';
+
+export const ExtensionTypes = ['phone_terminal', 'queue', 'ivr', 'conference', 'fax'] as const;
+export const ExtensionTypeSchema = z.enum(ExtensionTypes);
+export type ExtensionType = z.infer<typeof ExtensionTypeSchema>;
+
+export const EXTENSION_TYPE_LABEL: Record<ExtensionType, string> = {
+  phone_terminal: 'Phone terminal',
+  queue: 'Queue',
+  ivr: 'IVR',
+  conference: 'Conference',
+  fax: 'Fax',
+};
+
+export const ExtensionNumberSchema = z
+  .string()
+  .regex(/^[0-9]{2,10}$/, { message: 'an extension number is 2 to 10 digits' });
+
+export const SiteIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { message: 'a site id is 1–40 lowercase letters, digits or dashes' });
+
+export const SiteSchema = z
+  .object({
+    id: SiteIdSchema,
+    name: z.string().min(1).max(80),
+    extensionCount: z.number().int().nonnegative(),
+  })
+  .meta({ id: 'Site' });
+export type Site = z.infer<typeof SiteSchema>;
+
+export const ProtectionStateSchema = z.enum(['unrestricted', 'blocked']);
+
+export const ChangeSourceSchema = z.enum(['console', 'api', 'keypad', 'system']);
+export type ChangeSource = z.infer<typeof ChangeSourceSchema>;
+
+export const ProtectionSchema = z
+  .object({
+    /** "Protected phone access active" */
+    enabled: z.boolean(),
+    state: ProtectionStateSchema,
+    /** Whether a protection password is stored (the password itself never leaves the server). */
+    passwordSet: z.boolean(),
+    changedAt: z.string().nullable(),
+    /** Admin name, or "keypad". */
+    changedBy: z.string().nullable(),
+    changedFrom: z.string().nullable(),
+  })
+  .meta({ id: 'Protection' });
+export type Protection = z.infer<typeof ProtectionSchema>;
+
+export const CallDecisionSchema = z.enum(['ring', 'voicemail', 'rejected']);
+
+export const ExtensionSchema = z
+  .object({
+    number: ExtensionNumberSchema,
+    label: z.string(),
+    siteId: z.string(),
+    type: ExtensionTypeSchema,
+    status: z.enum(['active', 'inactive']),
+    voicemail: z.boolean(),
+    protection: ProtectionSchema,
+    /** Derived: what happens to an incoming call now. */
+    incomingCalls: CallDecisionSchema,
+    version: z.number().int().positive(),
+    etag: z.string(),
+  })
+  .meta({ id: 'Extension' });
+export type Extension = z.infer<typeof ExtensionSchema>;
+
+export const ProtectionPasswordSchema = z
+  .string()
+  .regex(/^[0-9]*$/, { message: 'the protection password may contain digits 0–9 only' })
+  .min(PROTECTION_PASSWORD_MIN, { message: `the protection password must be at least ${PROTECTION_PASSWORD_MIN} digits` })
+  .max(PROTECTION_PASSWORD_MAX, { message: `the protection password must be at most ${PROTECTION_PASSWORD_MAX} digits` });
+
+export const RoleSchema = z.enum(['admin', 'receptionist']);
+export type Role = z.infer<typeof RoleSchema>;
+
+export function etagFor(version: number): string {
+  return `"v${version}"`;
+}

@@ -1,0 +1,71 @@
+// Live events of the management API (SSE, GET /api/v1/events), typed.
+import { z } from 'zod';
+import { ChangeSourceSchema, ExtensionSchema } from './domain.js';
+
+export const ProtectionChangedEventSchema = z.object({
+  type: z.literal('protection.changed'),
+  id: z.number().int(),
+  at: z.string(),
+  number: z.string(),
+  source: ChangeSourceSchema,
+  by: z.string(),
+  address: z.string(),
+  extension: ExtensionSchema,
+});
+
+export const HelloEventSchema = z.object({
+  type: z.literal('hello'),
+  id: z.number().int(),
+  at: z.string(),
+  server: z.string(),
+});
+
+export const PbxEventSchema = z
+  .discriminatedUnion('type', [ProtectionChangedEventSchema, HelloEventSchema])
+  .meta({ id: 'Event' });
+export type PbxEvent = z.infer<typeof PbxEventSchema>;
+export type PbxEventType = PbxEvent['type'];
+
+/** Incremental parser for a text/event-stream body (WHATWG rules, the subset servers use). */
+export class SseParser {
+  private buffer = '';
+  private data: string[] = [];
+  private event = '';
+  private id: string | undefined;
+  constructor(private readonly onEvent: (ev: { event: string; data: string; id?: string }) => void) {}
+
+  push(chunk: string): void {
+    this.buffer += chunk;
+    let nl: number;
+    while ((nl = this.buffer.search(/\r\n|\n|\r/)) >= 0) {
+      const line = this.buffer.slice(0, nl);
+      const sepLen = this.buffer.startsWith('\r\n', nl) ? 2 : 1;
+      this.buffer = this.buffer.slice(nl + sepLen);
+      this.line(line);
+    }
+  }
+
+  private line(line: string): void {
+    if (line === '') {
+      if (this.data.length > 0) {
+        const ev: { event: string; data: string; id?: string } = {
+          event: this.event || 'message',
+          data: this.data.join('\n'),
+        };
+        if (this.id !== undefined) ev.id = this.id;
+        this.onEvent(ev);
+      }
+      this.data = [];
+      this.event = '';
+      return;
+    }
+    if (line.startsWith(':')) return;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'data') this.data.push(value);
+    else if (field === 'event') this.event = value;
+    else if (field === 'id') this.id = value;
+  }
+}

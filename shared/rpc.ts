@@ -1,0 +1,176 @@
+// The console RPC contract: channel → input/output schema. One router (main/rpc) validates every
+// payload with these; two transports (Electron IPC, browser-mode bridge) carry them; the renderer
+// calls them through a typed client. Secrets go one way only: the renderer may send a password it
+// just typed, and never receives one back.
+import { z } from 'zod';
+import { ErrorBodySchema } from './errors.js';
+import { ExtensionListQuerySchema, ExtensionListSchema, ProtectionUpdateSchema } from './api.js';
+import { ExtensionNumberSchema, ExtensionSchema, RoleSchema, SiteSchema } from './domain.js';
+import { PbxEventSchema } from './events.js';
+
+export const RPC_PREFIX = 'warden:';
+
+// ---- profiles -------------------------------------------------------------------------------
+
+export const TlsModeSchema = z.enum(['system', 'ca', 'pin']);
+
+export const ProfileIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'a profile id is lowercase letters, digits and dashes' });
+
+export const PbxUrlSchema = z
+  .string()
+  .max(2048)
+  .refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { message: 'enter an http:// or https:// address, without a user name or password in it', params: { rule: 'url' } },
+  );
+
+export const ProfileSchema = z
+  .object({
+    id: ProfileIdSchema,
+    name: z.string().trim().min(1, { message: 'enter a name' }).max(80, { message: 'a name is at most 80 characters' }),
+    url: PbxUrlSchema,
+    username: z
+      .string()
+      .min(1, { message: 'enter a username' })
+      .max(64)
+      .refine((s) => !s.includes('@'), { message: 'a username may not contain @', params: { rule: 'no_at' } }),
+    /** "embedded" is the built-in Local PBX that npm start runs. */
+    kind: z.enum(['embedded', 'remote']),
+    tls: z
+      .object({
+        mode: TlsModeSchema,
+        caFile: z.string().max(4096).optional(),
+        /** SHA-256 fingerprint of the server certificate, hex with or without colons. */
+        fingerprint: z
+          .string()
+          .regex(/^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/, { message: 'a SHA-256 fingerprint is 32 hex bytes' })
+          .optional(),
+      })
+      .strict()
+      .default({ mode: 'system' })
+      .refine((t) => t.mode !== 'ca' || !!t.caFile, { message: 'choose a CA file', path: ['caFile'], params: { rule: 'required' } })
+      .refine((t) => t.mode !== 'pin' || !!t.fingerprint, {
+        message: 'enter the certificate fingerprint', path: ['fingerprint'], params: { rule: 'required' },
+      }),
+  })
+  .strict();
+export type Profile = z.infer<typeof ProfileSchema>;
+
+/** The profile file: versioned, validated on every read; never holds a secret. */
+export const ProfilesFileSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    profiles: z.array(ProfileSchema),
+    lastProfileId: z.string().nullable().default(null),
+  })
+  .strict();
+export type ProfilesFile = z.infer<typeof ProfilesFileSchema>;
+
+export const ProfileViewSchema = ProfileSchema.extend({ hasSecret: z.boolean() });
+export type ProfileView = z.infer<typeof ProfileViewSchema>;
+
+// ---- secrets ---------------------------------------------------------------------------------
+
+export const SecretsStatusSchema = z.object({
+  backend: z.enum(['keychain', 'vault']),
+  /** For the vault: none = not created yet, locked = needs the passphrase, unlocked = usable. */
+  vault: z.enum(['none', 'locked', 'unlocked']),
+  message: z.string(),
+});
+export type SecretsStatus = z.infer<typeof SecretsStatusSchema>;
+
+export const PassphraseSchema = z
+  .string()
+  .min(10, { message: 'a vault passphrase is at least 10 characters' })
+  .max(1024);
+
+// ---- connection ------------------------------------------------------------------------------
+
+export const ConnectionStatusSchema = z.object({
+  state: z.enum(['disconnected', 'connecting', 'online', 'offline']),
+  profileId: z.string().nullable(),
+  username: z.string().nullable(),
+  role: RoleSchema.nullable(),
+  server: z.string().nullable(),
+  message: z.string().nullable(),
+  /** When offline: when the next retry happens (ms epoch). */
+  retryAt: z.number().nullable(),
+});
+export type ConnectionStatus = z.infer<typeof ConnectionStatusSchema>;
+
+// ---- channels --------------------------------------------------------------------------------
+
+const Empty = z.object({}).strict();
+const Ok = z.object({ ok: z.literal(true) });
+const NumberInput = z.object({ number: ExtensionNumberSchema }).strict();
+const EtagSchema = z.string().min(1).max(100);
+
+export const channels = {
+  'app.info': {
+    input: Empty,
+    output: z.object({ mode: z.enum(['electron', 'browser']), version: z.string(), embeddedUrl: z.string().nullable() }),
+  },
+  'secrets.status': { input: Empty, output: SecretsStatusSchema },
+  'secrets.createVault': { input: z.object({ passphrase: PassphraseSchema }).strict(), output: SecretsStatusSchema },
+  'secrets.unlockVault': { input: z.object({ passphrase: z.string().min(1).max(1024) }).strict(), output: SecretsStatusSchema },
+  'profiles.list': {
+    input: Empty,
+    output: z.object({ profiles: z.array(ProfileViewSchema), lastProfileId: z.string().nullable() }),
+  },
+  'profiles.save': {
+    input: z
+      .object({
+        profile: ProfileSchema.omit({ id: true, kind: true }).extend({ id: ProfileIdSchema.optional() }),
+        /** Typed by the user; goes to the keychain and is never sent back. */
+        password: z.string().min(1).max(256).optional(),
+      })
+      .strict(),
+    output: ProfileViewSchema,
+  },
+  'profiles.delete': { input: z.object({ id: ProfileIdSchema }).strict(), output: Ok },
+  'connection.connect': {
+    input: z.object({ profileId: ProfileIdSchema, password: z.string().min(1).max(256).optional() }).strict(),
+    output: ConnectionStatusSchema,
+  },
+  'connection.disconnect': { input: Empty, output: ConnectionStatusSchema },
+  'connection.status': { input: Empty, output: ConnectionStatusSchema },
+  'sites.list': { input: Empty, output: z.object({ items: z.array(SiteSchema) }) },
+  'extensions.list': { input: ExtensionListQuerySchema, output: ExtensionListSchema },
+  /** Every extension, for the table's local index (fast filtering of 100k rows). */
+  'extensions.all': { input: Empty, output: z.object({ items: z.array(ExtensionSchema), total: z.number() }) },
+  'extensions.get': { input: NumberInput, output: ExtensionSchema },
+  'protection.set': {
+    input: z.object({ number: ExtensionNumberSchema, etag: EtagSchema, update: ProtectionUpdateSchema }).strict(),
+    output: ExtensionSchema,
+  },
+  'protection.block': { input: NumberInput.extend({ etag: EtagSchema }).strict(), output: ExtensionSchema },
+  'protection.unblock': { input: NumberInput.extend({ etag: EtagSchema }).strict(), output: ExtensionSchema },
+} as const;
+
+export type Channel = keyof typeof channels;
+export type ChannelInput<C extends Channel> = z.input<(typeof channels)[C]['input']>;
+export type ChannelOutput<C extends Channel> = z.output<(typeof channels)[C]['output']>;
+
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: z.infer<typeof ErrorBodySchema> };
+
+/** Events pushed from main to the renderer. */
+export const ConsoleEventSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('pbx'), event: PbxEventSchema }),
+  z.object({ kind: z.literal('connection'), status: ConnectionStatusSchema }),
+]);
+export type ConsoleEvent = z.infer<typeof ConsoleEventSchema>;
+
+/** What the preload (Electron) or the bridge client (browser mode) exposes to the renderer. */
+export interface WardenApi {
+  call<C extends Channel>(channel: C, input: ChannelInput<C>): Promise<Envelope<ChannelOutput<C>>>;
+  onEvent(listener: (event: ConsoleEvent) => void): () => void;
+}
