@@ -131,7 +131,7 @@ export interface RouteDef {
   stream?: boolean;
 }
 
-const route = (r: RouteDef): RouteDef => r;
+const route = <const R extends RouteDef>(r: R): R => r;
 
 export const routes = {
   health: route({

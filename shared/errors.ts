@@ -98,8 +98,12 @@ export function issuesFromZod(error: z.ZodError, prefix = ''): FieldIssue[] {
 
 function ruleOf(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
-    case 'invalid_type':
-      return issue.input === undefined ? 'required' : `type_${issue.expected}`;
+    case 'invalid_type': {
+      // zod 4 puts `input` on an issue only when parsing with { reportInput: true } (parseOrThrow does);
+      // without it, fall back to zod's default message, which names what it received.
+      const missing = 'input' in issue ? issue.input === undefined : /received undefined$/.test(issue.message);
+      return missing ? 'required' : `type_${issue.expected}`;
+    }
     case 'too_small':
       return 'min';
     case 'too_big':
@@ -134,7 +138,7 @@ export function parseOrThrow<S extends z.ZodType>(
   prefix = '',
   code: ErrorCode = 'validation_failed',
 ): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { reportInput: true });
   if (!result.success) throw validationError(issuesFromZod(result.error, prefix), code);
   return result.data;
 }

@@ -1,0 +1,106 @@
+// The console's composition, shared by both roots (Electron and browser mode). Plain Node: no electron.
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startPbxServer } from '../server/index.js';
+import { ConnectionManager } from './core/connection.js';
+import { ProfileStore } from './core/profiles.js';
+import { createSecretStore } from './core/secrets.js';
+import { EventHub } from './rpc/event-hub.js';
+import { connectProfile, createHandlers, type ConsoleServices } from './rpc/handlers.js';
+import { createRouter, type Router } from './rpc/router.js';
+
+export const APP_VERSION = '0.1.0';
+export const KEYCHAIN_SERVICE = 'pbx-warden';
+
+export interface ConsoleOptions {
+  mode: 'electron' | 'browser';
+  /** Where profiles and the vault live. */
+  consoleDir: string;
+  /** Start the embedded reference PBX with this data directory (null = no embedded PBX). */
+  embeddedDataDir: string | null;
+  /** Seed for the embedded PBX's first run. */
+  seed?: 'demo' | 'none' | { extensions: number };
+  /** Use the passphrase vault even if a keychain is reachable (tests). */
+  forceVault?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface ConsoleApp {
+  router: Router;
+  hub: EventHub;
+  services: ConsoleServices;
+  /** Shown once on the terminal: the embedded PBX admin password on its first run. */
+  initialAdminPassword: string | null;
+  embeddedUrl: string | null;
+  close(): Promise<void>;
+}
+
+/** Default folders: $WARDEN_HOME overrides both (tests, several instances side by side). */
+export function defaultDirs(): { consoleDir: string; pbxDir: string } {
+  const home = process.env['WARDEN_HOME'];
+  if (home) return { consoleDir: path.join(home, 'console'), pbxDir: path.join(home, 'reference-pbx') };
+  const base =
+    process.platform === 'win32'
+      ? process.env['APPDATA'] ?? path.join(os.homedir(), 'AppData', 'Roaming')
+      : process.platform === 'darwin'
+        ? path.join(os.homedir(), 'Library', 'Application Support')
+        : process.env['XDG_CONFIG_HOME'] ?? path.join(os.homedir(), '.config');
+  return { consoleDir: path.join(base, 'pbx-warden'), pbxDir: path.join(base, 'pbx-warden', 'reference-pbx') };
+}
+
+export async function createConsoleApp(opts: ConsoleOptions): Promise<ConsoleApp> {
+  const log = opts.log ?? (() => undefined);
+  mkdirSync(opts.consoleDir, { recursive: true, mode: 0o700 });
+  const hub = new EventHub();
+  const profiles = new ProfileStore({ cwd: opts.consoleDir });
+  if (profiles.loadWarning) log(profiles.loadWarning);
+  const secrets = await createSecretStore({
+    service: KEYCHAIN_SERVICE,
+    vaultPath: path.join(opts.consoleDir, 'vault.json'),
+    forceVault: opts.forceVault ?? false,
+  });
+  const connection = new ConnectionManager(secrets, {
+    onStatus: (status) => hub.emit({ kind: 'connection', status }),
+    onPbxEvent: (event) => hub.emit({ kind: 'pbx', event }),
+  });
+
+  let pbx: Awaited<ReturnType<typeof startPbxServer>> | null = null;
+  const services: ConsoleServices = {
+    mode: opts.mode, version: APP_VERSION, profiles, secrets, connection, embedded: null,
+  };
+  if (opts.embeddedDataDir) {
+    pbx = await startPbxServer({ dataDir: opts.embeddedDataDir, seed: opts.seed ?? 'demo', quiet: true });
+    profiles.upsertEmbedded(pbx.url, 'admin');
+    services.embedded = {
+      url: pbx.url,
+      secretScope: createHash('sha256').update(path.resolve(opts.embeddedDataDir)).digest('hex').slice(0, 16),
+      pendingPassword: pbx.initialAdminPassword,
+    };
+  }
+  const router = createRouter(createHandlers(services), log);
+
+  // Start-up: with the embedded PBX and a usable secret store, connect straight away, so a newcomer
+  // lands on a logged-in console (the only prompt left is the vault passphrase when there is no keychain).
+  if (services.embedded) {
+    const st = secrets.status();
+    if (st.backend === 'keychain' || st.vault === 'unlocked' || services.embedded.pendingPassword) {
+      await connectProfile(services, 'local').catch((err: unknown) =>
+        log(`Could not connect to the embedded PBX yet: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }
+  }
+
+  return {
+    router,
+    hub,
+    services,
+    initialAdminPassword: pbx?.initialAdminPassword ?? null,
+    embeddedUrl: pbx?.url ?? null,
+    async close() {
+      await connection.disconnect(false).catch(() => undefined);
+      await pbx?.close();
+    },
+  };
+}

@@ -1,0 +1,268 @@
+// The console's client for the PBX management API: axios (exact version pinned in package.json),
+// timeouts, retry with backoff for idempotent calls, If-Match handling, typed errors, and SSE.
+import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import { API_BASE, pathFor, routes, type RouteDef } from '../../shared/api.js';
+import { AppError, ErrorBodySchema } from '../../shared/errors.js';
+import { PbxEventSchema, SseParser, type PbxEvent } from '../../shared/events.js';
+import type { Profile } from '../../shared/rpc.js';
+
+export interface PbxClientOptions {
+  baseUrl: string;
+  tls?: Profile['tls'];
+  /** Per-request timeout. */
+  timeoutMs?: number;
+  /** Retries for idempotent requests (GET) on network errors, 5xx, 429. */
+  retries?: number;
+  /** Backoff base; the n-th retry waits base * 2^n ± jitter, or Retry-After when given. */
+  backoffMs?: number;
+  userAgent?: string;
+}
+
+export interface CallOptions {
+  params?: Record<string, string>;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  ifMatch?: string;
+  token?: string | null;
+}
+
+type Out<R extends RouteDef> = R['response'] extends z.ZodType ? z.output<R['response']> : void;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function normaliseFingerprint(fp: string): string {
+  return fp.replace(/:/g, '').toUpperCase();
+}
+
+/**
+ * An https agent that trusts exactly one certificate, by its SHA-256 fingerprint (self-signed PBX
+ * certificates). The chain is not checked — the pin is the trust — and the request is only written
+ * after the handshake, once the fingerprint has been compared.
+ */
+function pinnedAgent(fingerprint: string): https.Agent {
+  const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false });
+  const want = normaliseFingerprint(fingerprint);
+  (agent as unknown as { createConnection: (o: tls.ConnectionOptions, cb: (e: Error | null, s?: tls.TLSSocket) => void) => undefined }).createConnection = (options, cb) => {
+    const socket = tls.connect({ ...options, rejectUnauthorized: false });
+    let settled = false;
+    const settle = (e: Error | null, s?: tls.TLSSocket) => {
+      if (settled) return;
+      settled = true;
+      cb(e, s);
+    };
+    socket.once('secureConnect', () => {
+      const got = normaliseFingerprint(socket.getPeerCertificate().fingerprint256 ?? '');
+      if (got !== want) {
+        const err = Object.assign(new Error(`certificate fingerprint ${got} does not match the pinned ${fingerprint}`), { code: 'CERT_PIN_MISMATCH' });
+        socket.destroy(err);
+        settle(err);
+        return;
+      }
+      settle(null, socket);
+    });
+    socket.once('error', (err) => settle(err));
+    return undefined;
+  };
+  return agent;
+}
+
+function agentsFor(tlsOpts: Profile['tls'] | undefined): { httpAgent: http.Agent; httpsAgent: https.Agent } {
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  let httpsAgent: https.Agent;
+  if (tlsOpts?.mode === 'ca' && tlsOpts.caFile) {
+    httpsAgent = new https.Agent({ keepAlive: true, ca: readFileSync(tlsOpts.caFile) });
+  } else if (tlsOpts?.mode === 'pin' && tlsOpts.fingerprint) {
+    httpsAgent = pinnedAgent(tlsOpts.fingerprint);
+  } else {
+    httpsAgent = new https.Agent({ keepAlive: true });
+  }
+  return { httpAgent, httpsAgent };
+}
+
+const TLS_CODES = new Set([
+  'CERT_PIN_MISMATCH', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'EPROTO',
+]);
+
+/** Map any failure of a call to a typed AppError a person can act on. */
+export function toAppError(err: unknown, baseUrl: string): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof AxiosError) {
+    const res = err.response;
+    if (res) {
+      const parsed = z.object({ error: ErrorBodySchema }).safeParse(res.data);
+      if (parsed.success) {
+        const e = parsed.data.error;
+        const extra: { current?: unknown; currentEtag?: string } = {};
+        if (e.current !== undefined) extra.current = e.current;
+        if (e.currentEtag !== undefined) extra.currentEtag = e.currentEtag;
+        return new AppError(e.code as AppError['code'], e.message, res.status, e.details, extra);
+      }
+      return new AppError('pbx_error', `The PBX answered HTTP ${res.status} without a readable error`, res.status);
+    }
+    const code = (err.code ?? (err.cause as { code?: string } | undefined)?.code ?? '') as string;
+    if (TLS_CODES.has(code) || /certificate|TLS|SSL/i.test(err.message)) {
+      return new AppError('tls_error', `The PBX at ${baseUrl} presented a certificate this profile does not trust (${code || err.message})`, 502);
+    }
+    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
+      return new AppError('pbx_unreachable', `The PBX at ${baseUrl} did not answer in time`, 504);
+    }
+    return new AppError('pbx_unreachable', `The PBX at ${baseUrl} cannot be reached (${code || err.message})`, 503);
+  }
+  return new AppError('internal', 'Unexpected error talking to the PBX', 500);
+}
+
+function isRetryable(err: unknown): boolean {
+  if (!(err instanceof AxiosError)) return false;
+  if (!err.response) return !TLS_CODES.has(err.code ?? '');
+  return err.response.status >= 500 || err.response.status === 429;
+}
+
+function retryAfterMs(err: unknown): number | null {
+  if (!(err instanceof AxiosError) || !err.response) return null;
+  const h = err.response.headers['retry-after'];
+  if (typeof h !== 'string') return null;
+  const s = Number(h);
+  return Number.isFinite(s) ? Math.min(s * 1000, 30_000) : null;
+}
+
+export class PbxClient {
+  readonly baseUrl: string;
+  private readonly http: AxiosInstance;
+  private readonly retries: number;
+  private readonly backoffMs: number;
+  private readonly agents: { httpAgent: http.Agent; httpsAgent: https.Agent };
+
+  constructor(opts: PbxClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.retries = opts.retries ?? 3;
+    this.backoffMs = opts.backoffMs ?? 250;
+    this.agents = agentsFor(opts.tls);
+    this.http = axios.create({
+      baseURL: this.baseUrl,
+      timeout: opts.timeoutMs ?? 10_000,
+      ...this.agents,
+      proxy: false,
+      maxRedirects: 0,
+      headers: { 'User-Agent': opts.userAgent ?? 'PBX-Warden-Console/0.1', Accept: 'application/json' },
+      validateStatus: (s) => s >= 200 && s < 300,
+    });
+  }
+
+  /** Call one route of the contract; validates the response against the route's schema. */
+  async call<R extends RouteDef>(def: R, opts: CallOptions = {}): Promise<{ data: Out<R>; etag: string | null }> {
+    const url = pathFor(def.path, opts.params);
+    const headers: Record<string, string> = {};
+    if (opts.token) headers['Authorization'] = `Bearer ${opts.token}`;
+    if (opts.ifMatch) headers['If-Match'] = opts.ifMatch;
+    const idempotent = def.method === 'GET';
+    let attempt = 0;
+    for (;;) {
+      try {
+        const res: AxiosResponse = await this.http.request({
+          method: def.method,
+          url,
+          params: opts.query,
+          data: opts.body,
+          headers,
+        });
+        const data = def.response ? (def.response.parse(res.data) as Out<R>) : (undefined as Out<R>);
+        const etag = typeof res.headers['etag'] === 'string' ? (res.headers['etag'] as string) : null;
+        return { data, etag };
+      } catch (err) {
+        if (err instanceof z.ZodError) {
+          throw new AppError('pbx_error', `The PBX answered ${def.operationId} with data this console does not understand`, 502);
+        }
+        if (idempotent && attempt < this.retries && isRetryable(err)) {
+          const wait = retryAfterMs(err) ?? this.backoffMs * 2 ** attempt * (0.75 + Math.random() * 0.5);
+          attempt++;
+          await sleep(wait);
+          continue;
+        }
+        throw toAppError(err, this.baseUrl);
+      }
+    }
+  }
+
+  /**
+   * Open the live event stream. Reconnects with backoff and resumes after the last event id.
+   * Returns a function that closes it for good.
+   */
+  openEvents(
+    token: () => string | null,
+    onEvent: (ev: PbxEvent) => void,
+    onState: (state: { up: boolean; error?: AppError; retryInMs?: number }) => void,
+  ): () => void {
+    let closed = false;
+    let lastId: string | undefined;
+    let current: Readable | null = null;
+    let failures = 0;
+    let timer: NodeJS.Timeout | null = null;
+
+    const schedule = (error: AppError) => {
+      if (closed) return;
+      const wait = Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.75 + Math.random() * 0.5);
+      failures++;
+      onState({ up: false, error, retryInMs: wait });
+      timer = setTimeout(connect, wait);
+    };
+
+    const connect = async () => {
+      if (closed) return;
+      try {
+        const headers: Record<string, string> = { Accept: 'text/event-stream' };
+        const t = token();
+        if (t) headers['Authorization'] = `Bearer ${t}`;
+        if (lastId) headers['Last-Event-ID'] = lastId;
+        const res = await this.http.get(`${API_BASE}/events`, { headers, responseType: 'stream', timeout: 0 });
+        const stream = res.data as Readable;
+        current = stream;
+        failures = 0;
+        onState({ up: true });
+        const parser = new SseParser((msg) => {
+          if (msg.id) lastId = msg.id;
+          let json: unknown;
+          try {
+            json = JSON.parse(msg.data);
+          } catch {
+            return;
+          }
+          const parsed = PbxEventSchema.safeParse(json);
+          if (parsed.success) onEvent(parsed.data);
+        });
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => parser.push(chunk));
+        const ended = () => {
+          if (current !== stream) return;
+          current = null;
+          schedule(new AppError('pbx_unreachable', `The live event stream from ${this.baseUrl} ended`, 503));
+        };
+        stream.on('end', ended);
+        stream.on('error', ended);
+        stream.on('close', ended);
+      } catch (err) {
+        schedule(toAppError(err, this.baseUrl));
+      }
+    };
+    void connect();
+    return () => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      current?.destroy();
+      current = null;
+    };
+  }
+
+  close(): void {
+    this.agents.httpAgent.destroy();
+    this.agents.httpsAgent.destroy();
+  }
+}
+
+export { routes };

@@ -1,0 +1,162 @@
+// E2E: the real console in browser mode (as `npm start` runs it), the real reference PBX, the real
+// keychain (under scripts/with-keyring.sh), driven in Debian Chromium. SPEC F1 end to end.
+import { expect, test, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { requestFrom, repoRoot, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
+import { STATUS_TEXT } from '../../shared/protection.js';
+
+const shots = path.join(repoRoot, 'test/output/screens');
+mkdirSync(shots, { recursive: true });
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
+
+test.describe.configure({ mode: 'serial' });
+
+let app: ConsoleProcess;
+let token: string;
+// One tab for the whole file: the launch token is one-time, like the one `npm start` prints.
+let page: Page;
+let target: { number: string; label: string };
+
+async function api<T>(method: string, p: string, body?: unknown, extra: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Record<string, unknown> }> {
+  const res = await requestFrom(`${app.pbxUrl}/api/v1${p}`, { method, body, headers: { Authorization: `Bearer ${token}`, ...extra } });
+  return { status: res.status, body: res.body as T, headers: res.headers };
+}
+
+test.beforeAll(async ({ browser }) => {
+  app = await startConsoleProcess();
+  page = await (await browser.newContext()).newPage();
+  expect(app.adminPassword, 'the first run prints the admin password once').toBeTruthy();
+  const s = await requestFrom(`${app.pbxUrl}/api/v1/session`, { body: { username: 'admin', password: app.adminPassword } });
+  token = (s.body as { token: string }).token;
+  // A phone terminal with voicemail and protection off, to protect during the test.
+  const list = await api<{ items: Array<{ number: string; label: string; type: string; voicemail: boolean; protection: { enabled: boolean } }> }>(
+    'GET', '/extensions?limit=1000&type=phone_terminal&protection=off',
+  );
+  const pick = list.body.items.find((e) => e.voicemail && /\s/.test(e.label));
+  expect(pick).toBeTruthy();
+  target = { number: pick!.number, label: pick!.label };
+});
+
+test.afterAll(async () => {
+  await app?.stop();
+});
+
+test('protect, block, route to voicemail, and follow *11 from the keypad live', async () => {
+  // Log in: the one-time URL signs the tab in; the console is already connected to the local PBX.
+  await page.goto(app.launchUrl);
+  await expect(page.getByRole('heading', { name: 'Extensions' })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText(/Connected to .* as admin/)).toBeVisible();
+  const grid = page.getByRole('grid', { name: 'Extensions' });
+  await expect(grid.getByRole('row').nth(5)).toBeVisible();
+  await shot(page, '01-extensions');
+
+  // Find the extension by name (search is focused on open).
+  const search = page.getByLabel('Search extensions');
+  await expect(search).toBeFocused();
+  await search.fill(target.label);
+  const row = grid.getByRole('row').filter({ hasText: target.number });
+  await expect(row).toHaveCount(1);
+  await expect(page.getByText(/Showing 1 of 300 extensions/)).toBeVisible();
+  await shot(page, '02-search');
+  await row.click();
+
+  const detail = page.getByRole('region', { name: `Extension ${target.number}` });
+  await expect(detail.getByRole('heading', { name: `${target.number} · ${target.label}` })).toBeVisible();
+  await expect(detail.getByText('Incoming calls ring the phone')).toBeVisible();
+
+  // Enable protection: 2 and 13 digits are refused with the rule shown.
+  await detail.getByLabel('Protected phone access active').check();
+  const pw = detail.getByLabel('Password to access telephony');
+  const save = detail.getByRole('button', { name: 'Save protection' });
+  await pw.fill('12');
+  await expect(detail.getByText('3 to 12 digits')).toBeVisible();
+  await expect(save).toBeDisabled();
+  await shot(page, '03-password-too-short');
+  await pw.fill('1234567890123');
+  await expect(save).toBeDisabled();
+  await pw.fill('12a');
+  await expect(save).toBeDisabled();
+  // The server refuses them too, naming the field and the rule (the console cannot be bypassed).
+  const etag = (await api('GET', `/extensions/${target.number}`)).headers['etag'] as string;
+  for (const bad of ['12', '1234567890123']) {
+    const r = await api<{ error: { code: string; details: Array<{ field: string; rule: string }> } }>(
+      'PUT', `/extensions/${target.number}/protection`, { enabled: true, password: bad }, { 'If-Match': etag },
+    );
+    expect(r.status).toBe(422);
+    expect(r.body.error.details.map((d) => d.field)).toContain('password');
+  }
+
+  await pw.fill('4826');
+  await expect(save).toBeEnabled();
+  await save.click();
+  await expect(detail.getByText(STATUS_TEXT.unrestricted)).toBeVisible();
+  await shot(page, '04-protected');
+
+  // Block: status text changes; incoming calls now go to voicemail (the device API agrees).
+  await detail.getByRole('button', { name: 'Block', exact: true }).click();
+  await expect(detail.getByText(STATUS_TEXT.blocked)).toBeVisible();
+  await expect(detail.getByText('Incoming calls go to voicemail')).toBeVisible();
+  const route = await requestFrom(`${app.pbxUrl}/device/v1/calls`, { body: { to: target.number }, localAddress: '127.0.0.3' });
+  expect(route.body).toMatchObject({ decision: 'voicemail' });
+  await shot(page, '05-blocked');
+
+  // A wrong keypad password from the phone changes nothing.
+  const wrong = await requestFrom(`${app.pbxUrl}/device/v1/keypad`, {
+    body: { extension: target.number, code: '*11', digits: '0000' }, localAddress: '127.0.0.2',
+  });
+  expect(wrong.status).toBe(403);
+  await page.waitForTimeout(300);
+  await expect(detail.getByText(STATUS_TEXT.blocked)).toBeVisible();
+
+  // *11 + the password on the phone (from another host, 127.0.0.2): the console follows live.
+  const t0 = Date.now();
+  const toggle = await requestFrom(`${app.pbxUrl}/device/v1/keypad`, {
+    body: { extension: target.number, code: '*11', digits: '4826' }, localAddress: '127.0.0.2',
+  });
+  expect(toggle.body).toMatchObject({ state: 'unrestricted' });
+  await expect(detail.getByText(STATUS_TEXT.unrestricted)).toBeVisible({ timeout: 1_000 });
+  const liveMs = Date.now() - t0;
+  await expect(detail.getByText(/keypad/)).toBeVisible();
+  await expect(detail.getByText(/127\.0\.0\.2/)).toBeVisible();
+  await expect(detail.getByText('Incoming calls ring the phone')).toBeVisible();
+  await shot(page, '06-keypad-unblocked-live');
+  test.info().annotations.push({ type: 'keypad→console', description: `${liveMs} ms` });
+
+  // And back to blocked from the keypad; the table row follows too.
+  await requestFrom(`${app.pbxUrl}/device/v1/keypad`, {
+    body: { extension: target.number, code: '*11', digits: '4826' }, localAddress: '127.0.0.2',
+  });
+  await expect(detail.getByText(STATUS_TEXT.blocked)).toBeVisible({ timeout: 1_000 });
+  await expect(grid.getByRole('row').filter({ hasText: target.number })).toContainText('Blocked');
+});
+
+test('a non-phone-terminal extension cannot be protected', async () => {
+  await page.keyboard.press('Escape');
+  await page.getByLabel('Search extensions').fill('');
+  await page.getByLabel('Type').selectOption({ label: 'Queue' });
+  const grid = page.getByRole('grid', { name: 'Extensions' });
+  const first = grid.getByRole('row').nth(1);
+  await first.click();
+  await expect(page.getByText(/Only phone-terminal extensions can be protected/)).toBeVisible();
+  await expect(page.getByLabel('Protected phone access active')).toHaveCount(0);
+  await shot(page, '07-queue-not-protectable');
+});
+
+test('dark mode follows the OS', async () => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const [r, g, b] = bg.match(/\d+/g)!.map(Number);
+  expect((r! + g! + b!) / 3).toBeLessThan(80);
+  await shot(page, '08-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  const light = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(light).not.toBe(bg);
+});
+
+test('the launch link is one-time: reusing it is refused', async ({ browser }) => {
+  const other = await (await browser.newContext()).newPage();
+  const res = await other.goto(app.launchUrl);
+  expect(res?.status()).toBe(403);
+  await other.close();
+});
