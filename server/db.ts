@@ -1,0 +1,169 @@
+// SQLite storage of the reference PBX: opening, pragmas, migrations.
+import Database from 'better-sqlite3';
+import { chmodSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type Db = Database.Database;
+
+export const DB_FILE = 'pbx.sqlite';
+
+/**
+ * Migrations, applied in order; PRAGMA user_version holds how many have run.
+ * Never edit a shipped migration: append a new one.
+ */
+/** Bulk seeding drops this trigger, inserts, rebuilds the index once and recreates it (seed.ts). */
+export const FTS_INSERT_TRIGGER = `CREATE TRIGGER extensions_fts_insert AFTER INSERT ON extensions BEGIN
+    INSERT INTO extensions_fts (rowid, label_lc) VALUES (new.id, new.label_lc);
+  END`;
+
+const MIGRATIONS: string[] = [
+  // 1: sites, extensions with phone password protection, admins, sessions, audit, auth failures.
+  `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE sites (
+    id       TEXT PRIMARY KEY,
+    name     TEXT NOT NULL,
+    position INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE extensions (
+    -- explicit rowid: the full-text index refers to it, and VACUUM may renumber implicit rowids
+    id                      INTEGER PRIMARY KEY,
+    number                  TEXT NOT NULL UNIQUE,
+    -- numeric order of the number (numbers are digit strings of 2–10 digits, so they fit)
+    num_sort                INTEGER NOT NULL,
+    label                   TEXT NOT NULL,
+    -- label lower-cased in JS (Unicode-aware) for case-insensitive search and sort
+    label_lc                TEXT NOT NULL,
+    site_id                 TEXT NOT NULL REFERENCES sites(id),
+    type                    TEXT NOT NULL CHECK (type IN ('phone_terminal','queue','ivr','conference','fax')),
+    status                  TEXT NOT NULL CHECK (status IN ('active','inactive')),
+    voicemail               INTEGER NOT NULL CHECK (voicemail IN (0,1)),
+    protection_enabled      INTEGER NOT NULL DEFAULT 0 CHECK (protection_enabled IN (0,1)),
+    protection_state        TEXT NOT NULL DEFAULT 'unrestricted' CHECK (protection_state IN ('unrestricted','blocked')),
+    protection_hash         TEXT,
+    protection_changed_at   TEXT,
+    protection_changed_by   TEXT,
+    protection_changed_from TEXT,
+    version                 INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+    CHECK (protection_enabled = 0 OR type = 'phone_terminal'),
+    CHECK (protection_enabled = 0 OR protection_hash IS NOT NULL)
+  ) STRICT;
+  CREATE INDEX extensions_by_num   ON extensions (num_sort, number);
+  CREATE INDEX extensions_by_label ON extensions (label_lc, number);
+  CREATE INDEX extensions_by_site  ON extensions (site_id, num_sort, number);
+  CREATE INDEX extensions_by_type  ON extensions (type, num_sort, number);
+  CREATE INDEX extensions_by_protection ON extensions (protection_enabled, protection_state, num_sort, number);
+
+  -- Substring search on labels: a trigram index, kept in step by triggers (terms of 3+ characters).
+  CREATE VIRTUAL TABLE extensions_fts USING fts5(
+    label_lc, content = 'extensions', content_rowid = 'id', tokenize = 'trigram'
+  );
+  ${FTS_INSERT_TRIGGER};
+  CREATE TRIGGER extensions_fts_delete AFTER DELETE ON extensions BEGIN
+    INSERT INTO extensions_fts (extensions_fts, rowid, label_lc) VALUES ('delete', old.id, old.label_lc);
+  END;
+  CREATE TRIGGER extensions_fts_update AFTER UPDATE OF label_lc ON extensions BEGIN
+    INSERT INTO extensions_fts (extensions_fts, rowid, label_lc) VALUES ('delete', old.id, old.label_lc);
+    INSERT INTO extensions_fts (rowid, label_lc) VALUES (new.id, new.label_lc);
+  END;
+
+  CREATE TABLE admins (
+    username      TEXT PRIMARY KEY,
+    password_hash TEXT,
+    role          TEXT NOT NULL CHECK (role IN ('admin','receptionist')),
+    created_at    TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE sessions (
+    token_hash   TEXT PRIMARY KEY,          -- sha256 hex of the bearer token; the token itself is never stored
+    username     TEXT NOT NULL REFERENCES admins(username) ON DELETE CASCADE,
+    created_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL,
+    created_from TEXT NOT NULL,
+    user_agent   TEXT,
+    last_used_at TEXT
+  ) STRICT;
+  CREATE INDEX sessions_by_user ON sessions (username);
+
+  CREATE TABLE audit (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,  -- also the id of the live event the change produced
+    at      TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    address TEXT,
+    action  TEXT NOT NULL,
+    target  TEXT,
+    detail  TEXT NOT NULL DEFAULT '{}'          -- JSON; never a secret
+  ) STRICT;
+
+  CREATE TABLE auth_failures (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    at         TEXT NOT NULL,
+    kind       TEXT NOT NULL,                   -- 'keypad', later 'registration', 'voicemail', …
+    extension  TEXT,
+    address    TEXT NOT NULL,
+    user_agent TEXT,
+    reason     TEXT NOT NULL                    -- internal only; the device always gets the same answer
+  ) STRICT;
+  CREATE INDEX auth_failures_by_extension ON auth_failures (extension, at);
+  CREATE INDEX auth_failures_by_address ON auth_failures (address, at);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function openDb(dataDir: string): Db {
+  const db = new Database(join(dataDir, DB_FILE));
+  db.pragma('journal_mode = WAL');
+  // FULL, not NORMAL: in WAL mode NORMAL may lose the last acknowledged commits on power loss. A block,
+  // an unblock or a revoked token that the API has acknowledged must survive that; writes are rare
+  // (admin actions, keypad toggles), so one fsync per commit costs nothing that matters.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  if (process.platform !== 'win32') {
+    for (const suffix of ['', '-wal', '-shm']) {
+      const file = join(dataDir, DB_FILE + suffix);
+      if (existsSync(file)) chmodSync(file, 0o600);
+    }
+  }
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `The database schema is version ${current}, newer than this server understands (${MIGRATIONS.length}). ` +
+        'Use a newer reference PBX or another data directory.',
+    );
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    const sql = MIGRATIONS[v] as string;
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+export function getMeta(db: Db, key: string): string | undefined {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value;
+}
+
+export function setMeta(db: Db, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(
+    key,
+    value,
+  );
+}
+
+export function deleteMeta(db: Db, key: string): void {
+  db.prepare('DELETE FROM meta WHERE key = ?').run(key);
+}

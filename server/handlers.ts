@@ -1,0 +1,380 @@
+// The operations of the route table (shared/api.ts), by operationId.
+import type { z } from 'zod';
+import type {
+  CallRouteRequestSchema,
+  ExtensionListQuerySchema,
+  KeypadRequestSchema,
+  NumberParamsSchema,
+  ProtectionUpdate,
+  SessionRequestSchema,
+} from '../shared/api.js';
+import { EXTENSION_TYPE_LABEL, type ChangeSource, type Extension, type Role } from '../shared/domain.js';
+import { AppError, validationError } from '../shared/errors.js';
+import type { PbxEvent } from '../shared/events.js';
+import { buildOpenApi } from '../shared/openapi.js';
+import { checkProtectionPassword, KEYPAD_TOGGLE_CODE, routeIncomingCall } from '../shared/protection.js';
+import type { EventHub } from './events.js';
+import { HIJACKED, type Handlers, type RequestContext } from './http.js';
+import { newToken, sha256Hex, type Hasher } from './secrets.js';
+import type { Store } from './store.js';
+
+/** How long a session token is valid. */
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+/** last_used_at is written at most this often per token (a read should not cost an fsync each time). */
+const TOUCH_INTERVAL_MS = 60 * 1000;
+
+/** One answer for every refused keypad request, whatever the reason: no oracle. */
+export const KEYPAD_REJECTED_MESSAGE = 'The feature code or password was not accepted';
+
+export interface Session {
+  username: string;
+  role: Role;
+  expiresAt: string;
+  tokenHash: string;
+}
+
+export interface AppDeps {
+  store: Store;
+  hasher: Hasher;
+  hub: EventHub;
+  clock: () => Date;
+  serverName: string;
+  version: string;
+}
+
+type Out<S extends z.ZodType> = z.output<S>;
+
+function typeName(ext: Extension): string {
+  const label = EXTENSION_TYPE_LABEL[ext.type].toLowerCase();
+  const article = /^[aeiou]/.test(label) || ext.type === 'ivr' ? 'an' : 'a';
+  return `${article} ${ext.type === 'ivr' ? 'IVR' : label}`;
+}
+
+export function authenticator(deps: AppDeps) {
+  return (ctx: RequestContext): Session => {
+    const header = ctx.req.headers.authorization;
+    ctx.reply.header('www-authenticate', 'Bearer realm="pbx-warden"');
+    if (typeof header !== 'string' || header.trim() === '') {
+      throw new AppError('unauthorized', 'Log in first: send Authorization: Bearer <token> (POST /api/v1/session)', 401);
+    }
+    const m = /^Bearer\s+([A-Za-z0-9_-]{16,256})\s*$/i.exec(header);
+    const invalid = () =>
+      new AppError('unauthorized', 'The session token is not valid (revoked, or never issued); log in again', 401);
+    if (!m) throw invalid();
+    const tokenHash = sha256Hex(m[1] as string);
+    const s = deps.store.findSession(tokenHash);
+    if (!s) throw invalid();
+    const now = deps.clock();
+    if (Date.parse(s.expiresAt) <= now.getTime()) {
+      deps.store.deleteSession(tokenHash);
+      throw new AppError('unauthorized', 'The session has expired; log in again', 401);
+    }
+    if (!s.lastUsedAt || now.getTime() - Date.parse(s.lastUsedAt) >= TOUCH_INTERVAL_MS) {
+      deps.store.touchSession(tokenHash, now.toISOString());
+    }
+    ctx.reply.removeHeader('www-authenticate');
+    return { username: s.username, role: s.role, expiresAt: s.expiresAt, tokenHash };
+  };
+}
+
+export function createHandlers(deps: AppDeps): Handlers<Session> {
+  const { store, hasher, hub, clock } = deps;
+
+  const requireExtension = (number: string, field = 'number'): Extension => {
+    const ext = store.getExtension(number);
+    if (!ext) {
+      const message = `Extension ${number} does not exist`;
+      throw new AppError('not_found', message, 404, [{ field, rule: 'exists', message: `${field}: ${message}` }]);
+    }
+    return ext;
+  };
+
+  const stale = (current: Extension): AppError =>
+    new AppError(
+      'precondition_failed',
+      `Extension ${current.number} was changed in the meantime (now ${current.etag}); review the current version and try again`,
+      412,
+      undefined,
+      { current, currentEtag: current.etag },
+    );
+
+  const checkIfMatch = (ifMatch: string | null, ext: Extension): void => {
+    const tags = (ifMatch ?? '').split(',').map((t) => t.trim());
+    if (!tags.includes('*') && !tags.includes(ext.etag)) throw stale(ext);
+  };
+
+  const notSupported = (ext: Extension): AppError =>
+    new AppError(
+      'protection_not_supported',
+      `Extension ${ext.number} is ${typeName(ext)}; only phone-terminal extensions can be protected`,
+      409,
+    );
+
+  /**
+   * Apply a protection change if the extension is still at `expected.version`, audit it and publish the
+   * event — all or nothing. Throws 412 with the current version when someone else got there first.
+   */
+  const commitProtection = (
+    expected: Extension,
+    change: { enabled: boolean; state: 'unrestricted' | 'blocked'; hash?: string | undefined },
+    who: { by: string; from: string; source: ChangeSource },
+    action: string,
+    detail: Record<string, unknown>,
+  ): Extension => {
+    const at = clock().toISOString();
+    let eventId = 0;
+    const updated = store.db.transaction(() => {
+      const next = store.updateProtection(expected.number, expected.version, { ...change, at, by: who.by, from: who.from });
+      if (!next) return undefined;
+      eventId = store.audit({
+        at,
+        actor: who.by,
+        address: who.from,
+        action,
+        target: `extension:${expected.number}`,
+        detail: { ...detail, enabled: next.protection.enabled, state: next.protection.state, version: next.version },
+      });
+      return next;
+    })();
+    if (!updated) throw stale(requireExtension(expected.number));
+    const ev: PbxEvent = {
+      type: 'protection.changed',
+      id: eventId,
+      at,
+      number: updated.number,
+      source: who.source,
+      by: who.by,
+      address: who.from,
+      extension: updated,
+    };
+    hub.publish(ev);
+    return updated;
+  };
+
+  const keypadReject = (ctx: RequestContext, extension: string, reason: string): never => {
+    store.recordAuthFailure({
+      at: clock().toISOString(),
+      kind: 'keypad',
+      extension,
+      address: ctx.address,
+      userAgent: ctx.userAgent,
+      reason,
+    });
+    throw new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403);
+  };
+
+  return {
+    health: () => ({ body: { ok: true, server: deps.serverName, version: deps.version } }),
+
+    createSession: async (ctx) => {
+      const { username, password } = ctx.body as Out<typeof SessionRequestSchema>;
+      const admin = store.getAdmin(username);
+      const ok = admin?.passwordHash
+        ? await hasher.verify(admin.passwordHash, password)
+        : await hasher.verifyNothing(password);
+      const now = clock();
+      if (!admin || !ok) {
+        store.recordAuthFailure({
+          at: now.toISOString(),
+          kind: 'admin_login',
+          extension: null,
+          address: ctx.address,
+          userAgent: ctx.userAgent,
+          reason: admin ? 'wrong_password' : 'unknown_user',
+        });
+        throw new AppError('invalid_credentials', 'Wrong username or password', 401);
+      }
+      const token = newToken();
+      const expiresAt = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
+      store.db.transaction(() => {
+        store.deleteExpiredSessions(now.toISOString());
+        store.createSession({
+          tokenHash: sha256Hex(token),
+          username: admin.username,
+          createdAt: now.toISOString(),
+          expiresAt,
+          createdFrom: ctx.address,
+          userAgent: ctx.userAgent,
+        });
+        store.audit({
+          at: now.toISOString(),
+          actor: admin.username,
+          address: ctx.address,
+          action: 'session.create',
+          target: `admin:${admin.username}`,
+          detail: { expiresAt },
+        });
+      })();
+      return { body: { token, expiresAt, role: admin.role, username: admin.username } };
+    },
+
+    getSession: (ctx) => ({
+      body: { username: ctx.session.username, role: ctx.session.role, expiresAt: ctx.session.expiresAt, server: deps.serverName },
+    }),
+
+    deleteSession: (ctx) => {
+      store.db.transaction(() => {
+        store.deleteSession(ctx.session.tokenHash);
+        store.audit({
+          at: clock().toISOString(),
+          actor: ctx.session.username,
+          address: ctx.address,
+          action: 'session.delete',
+          target: `admin:${ctx.session.username}`,
+          detail: {},
+        });
+      })();
+      hub.closeTagged(ctx.session.tokenHash);
+      return {};
+    },
+
+    listSites: () => {
+      const items = store.listSites();
+      return { body: { items, total: items.length } };
+    },
+
+    listExtensions: (ctx) => ({ body: store.listExtensions(ctx.query as Out<typeof ExtensionListQuerySchema>) }),
+
+    getExtension: (ctx) => {
+      const ext = requireExtension((ctx.params as Out<typeof NumberParamsSchema>).number);
+      return { body: ext, etag: ext.etag };
+    },
+
+    setProtection: async (ctx) => {
+      const { number } = ctx.params as Out<typeof NumberParamsSchema>;
+      const body = ctx.body as ProtectionUpdate;
+      const ext = requireExtension(number);
+      checkIfMatch(ctx.ifMatch, ext);
+      if (ext.type !== 'phone_terminal') throw notSupported(ext);
+      if (body.password !== undefined) {
+        const issues = checkProtectionPassword(body.password);
+        if (issues.length) throw validationError(issues, 'protection_password_invalid');
+      }
+      if (body.enabled && body.password === undefined && !ext.protection.passwordSet) {
+        const message = 'password: enter a protection password (3 to 12 digits) to turn protection on';
+        throw new AppError('protection_password_required', message, 422, [{ field: 'password', rule: 'required', message }]);
+      }
+      // Everything is valid: only now spend the argon2 time.
+      const hash = body.password !== undefined ? await hasher.hash(body.password) : undefined;
+      const state = body.enabled && ext.protection.enabled ? ext.protection.state : 'unrestricted';
+      const updated = commitProtection(
+        ext,
+        { enabled: body.enabled, state, hash },
+        { by: ctx.session.username, from: ctx.address, source: 'console' },
+        'protection.update',
+        { passwordChanged: hash !== undefined },
+      );
+      return { body: updated, etag: updated.etag };
+    },
+
+    blockExtension: (ctx) => setBlocked(ctx, 'blocked'),
+    unblockExtension: (ctx) => setBlocked(ctx, 'unrestricted'),
+
+    events: (ctx) => {
+      const raw = ctx.req.headers['last-event-id'];
+      let after: number | undefined;
+      if (typeof raw === 'string' && raw.trim() !== '') {
+        if (!/^[0-9]{1,15}$/.test(raw.trim())) {
+          const message = 'Last-Event-ID: must be the id of an event received before (digits)';
+          throw new AppError('validation_failed', message, 422, [{ field: 'Last-Event-ID', rule: 'pattern', message }]);
+        }
+        after = Number(raw.trim());
+      }
+      const hello: PbxEvent = { type: 'hello', id: hub.currentId, at: clock().toISOString(), server: deps.serverName };
+      const replay = after === undefined ? [] : hub.since(after);
+      ctx.reply.hijack();
+      const res = ctx.reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-content-type-options': 'nosniff',
+      });
+      ctx.req.raw.socket.setNoDelay(true);
+      ctx.req.raw.socket.setTimeout(0);
+      const tokenHash = ctx.session.tokenHash;
+      hub.attach(res, [hello, ...replay], {
+        tag: tokenHash,
+        stillValid: () => {
+          const s = store.findSession(tokenHash);
+          return s !== undefined && Date.parse(s.expiresAt) > clock().getTime();
+        },
+      });
+      return HIJACKED;
+    },
+
+    deviceKeypad: async (ctx) => {
+      const { extension, code, digits } = ctx.body as Out<typeof KeypadRequestSchema>;
+      if (code !== KEYPAD_TOGGLE_CODE) {
+        await hasher.verifyNothing(digits);
+        return keypadReject(ctx, extension, 'unknown_code');
+      }
+      const ext = store.getExtension(extension);
+      const hash = ext ? store.protectionHashOf(extension) : null;
+      if (!ext || ext.type !== 'phone_terminal' || ext.status !== 'active' || !ext.protection.enabled || !hash) {
+        await hasher.verifyNothing(digits);
+        return keypadReject(ctx, extension, !ext ? 'unknown_extension' : 'protection_off');
+      }
+      if (!(await hasher.verify(hash, digits))) return keypadReject(ctx, extension, 'wrong_password');
+      // The password was checked against `hash`; toggle the state as it is now, unless protection or its
+      // password changed while we were hashing.
+      const current = store.getExtension(extension);
+      if (!current || !current.protection.enabled || store.protectionHashOf(extension) !== hash) {
+        return keypadReject(ctx, extension, 'changed_during_check');
+      }
+      const state = current.protection.state === 'blocked' ? 'unrestricted' : 'blocked';
+      const updated = commitProtection(
+        current,
+        { enabled: true, state },
+        { by: 'keypad', from: ctx.address, source: 'keypad' },
+        'protection.keypad_toggle',
+        { code },
+      );
+      return {
+        body: {
+          result: 'ok',
+          state: updated.protection.state,
+          announcement: state === 'blocked' ? 'Phone access is now blocked' : 'Phone access is now unrestricted',
+        },
+      };
+    },
+
+    deviceRouteCall: (ctx) => {
+      const { to, from } = ctx.body as Out<typeof CallRouteRequestSchema>;
+      const callee = requireExtension(to, 'to');
+      if (from !== undefined) {
+        const caller = requireExtension(from, 'from');
+        if (caller.type === 'phone_terminal' && caller.protection.enabled && caller.protection.state === 'blocked') {
+          return { body: { decision: 'rejected', reason: 'caller_blocked' } };
+        }
+      }
+      return { body: routeIncomingCall(callee) };
+    },
+  };
+
+  function setBlocked(ctx: RequestContext & { session: Session }, state: 'blocked' | 'unrestricted') {
+    const ext = requireExtension((ctx.params as Out<typeof NumberParamsSchema>).number);
+    checkIfMatch(ctx.ifMatch, ext);
+    if (ext.type !== 'phone_terminal') throw notSupported(ext);
+    if (!ext.protection.enabled) {
+      throw new AppError(
+        'protection_not_enabled',
+        `Protected phone access is off for extension ${ext.number}; turn it on before you ${state === 'blocked' ? 'block' : 'unblock'} the phone`,
+        409,
+      );
+    }
+    const updated = commitProtection(
+      ext,
+      { enabled: true, state },
+      { by: ctx.session.username, from: ctx.address, source: 'console' },
+      state === 'blocked' ? 'protection.block' : 'protection.unblock',
+      {},
+    );
+    return { body: updated, etag: updated.etag };
+  }
+}
+
+export function openApiJson(version: string): string {
+  return JSON.stringify(buildOpenApi({ version }));
+}

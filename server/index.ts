@@ -1,0 +1,107 @@
+// The reference PBX: management API (/api/v1) and device API (/device/v1) over SQLite.
+import { mkdirSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { API_BASE } from '../shared/api.js';
+import { deleteMeta, getMeta, openDb } from './db.js';
+import { EventHub } from './events.js';
+import { authenticator, createHandlers, openApiJson } from './handlers.js';
+import { createHttp, registerRoutes } from './http.js';
+import { Hasher, loadPepper } from './secrets.js';
+import { ADMIN_PASSWORD_PENDING, regenerateAdminPassword, seedDatabase, type SeedOption } from './seed.js';
+import { Store } from './store.js';
+
+export const SERVER_VERSION = '0.1.0';
+
+export interface PbxServerOptions {
+  dataDir: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 = a free port. */
+  port?: number;
+  /** Applied only on first run (empty database). Default 'demo'. */
+  seed?: SeedOption;
+  clock?: () => Date;
+  quiet?: boolean;
+}
+
+export interface PbxServer {
+  url: string;
+  port: number;
+  serverName: string;
+  /** Only on the run that created the admin account; null afterwards. */
+  initialAdminPassword: string | null;
+  close(): Promise<void>;
+}
+
+/** The per-user data folder of the reference PBX. */
+export function defaultDataDir(): string {
+  const env = process.env;
+  const app = join('pbx-warden', 'reference-pbx');
+  if (process.platform === 'win32') {
+    return join(env['APPDATA'] || join(homedir(), 'AppData', 'Roaming'), app);
+  }
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', app);
+  const xdg = env['XDG_DATA_HOME'];
+  return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.local', 'share'), app);
+}
+
+export async function startPbxServer(opts: PbxServerOptions): Promise<PbxServer> {
+  const clock = opts.clock ?? (() => new Date());
+  const quiet = opts.quiet ?? false;
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+
+  const db = openDb(opts.dataDir);
+  let app: ReturnType<typeof createHttp> | undefined;
+  try {
+    const isNew = getMeta(db, 'created_at') === undefined;
+    const hasher = new Hasher(loadPepper(opts.dataDir, isNew));
+    let initialAdminPassword: string | null = null;
+    if (isNew) {
+      const seeded = await seedDatabase(db, hasher, opts.seed ?? 'demo', clock(), `Reference PBX (${hostname()})`);
+      initialAdminPassword = seeded.adminPassword;
+    } else if (getMeta(db, ADMIN_PASSWORD_PENDING) !== undefined) {
+      initialAdminPassword = await regenerateAdminPassword(db, hasher);
+    }
+    const serverName = getMeta(db, 'server_name') ?? 'Reference PBX';
+    const store = new Store(db);
+    store.deleteExpiredSessions(clock().toISOString());
+    const hub = new EventHub(store.lastAuditId());
+    const deps = { store, hasher, hub, clock, serverName, version: SERVER_VERSION };
+
+    app = createHttp({ quiet });
+    registerRoutes(app, createHandlers(deps), authenticator(deps));
+    const openApi = openApiJson(SERVER_VERSION);
+    app.get(`${API_BASE}/openapi.json`, (_req, reply) => {
+      reply.type('application/json; charset=utf-8').send(openApi);
+    });
+
+    const host = opts.host ?? '127.0.0.1';
+    await app.listen({ host, port: opts.port ?? 0 });
+    const http = app;
+    deleteMeta(db, ADMIN_PASSWORD_PENDING);
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+    const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://${urlHost}:${port}`,
+      port,
+      serverName,
+      initialAdminPassword,
+      close() {
+        closing ??= (async () => {
+          hub.closeAll();
+          await http.close();
+          db.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,83 @@
+// Secrets of the reference PBX: the pepper, argon2id hashing, bearer tokens, generated passwords.
+import argon2 from 'argon2';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const PEPPER_FILE = 'pepper.key';
+const PEPPER_BYTES = 32;
+
+/** OWASP minimum for argon2id: m=19456 KiB, t=2, p=1. */
+export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+/**
+ * Read the server-side pepper (argon2's `secret`), creating it on first run. Without it no stored hash
+ * can be verified, so a data directory that already has data but lost its pepper is refused, loudly.
+ */
+export function loadPepper(dataDir: string, databaseIsNew: boolean): Buffer {
+  const path = join(dataDir, PEPPER_FILE);
+  if (!existsSync(path)) {
+    if (!databaseIsNew) {
+      throw new Error(
+        `The pepper file ${path} is missing but the database already holds password hashes; ` +
+          'they cannot be verified without it. Restore the file from a backup, or start with an empty data directory.',
+      );
+    }
+    writeFileSync(path, randomBytes(PEPPER_BYTES), { mode: 0o600, flag: 'wx' });
+  }
+  if (process.platform !== 'win32') chmodSync(path, 0o600);
+  const pepper = readFileSync(path);
+  if (pepper.length !== PEPPER_BYTES) {
+    throw new Error(`The pepper file ${path} is damaged (expected ${PEPPER_BYTES} bytes, found ${pepper.length}).`);
+  }
+  return pepper;
+}
+
+export class Hasher {
+  /** A hash of a random value, verified against when there is nothing to verify, so timing tells nothing. */
+  private dummy: Promise<string> | undefined;
+  constructor(private readonly pepper: Buffer) {}
+
+  hash(secret: string): Promise<string> {
+    return argon2.hash(secret, { ...ARGON2_OPTIONS, secret: this.pepper });
+  }
+
+  async verify(hash: string, secret: string): Promise<boolean> {
+    try {
+      return await argon2.verify(hash, secret, { secret: this.pepper });
+    } catch {
+      return false;
+    }
+  }
+
+  /** Spend the same time as a real verification, and fail. */
+  async verifyNothing(secret: string): Promise<false> {
+    this.dummy ??= this.hash(randomBytes(16).toString('hex'));
+    await this.verify(await this.dummy, secret);
+    return false;
+  }
+}
+
+/** A bearer token: 32 random bytes, base64url (256 bits). */
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/** No 0/O, 1/l/I: easy to read out and type. */
+const UNAMBIGUOUS = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+export function generatePassword(length = 20): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += UNAMBIGUOUS[randomInt(UNAMBIGUOUS.length)];
+  return out;
+}
+
+export function randomDigits(length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += String(randomInt(10));
+  return out;
+}
