@@ -147,22 +147,35 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
   });
 
   function readBody(req: http.IncomingMessage, res: http.ServerResponse, done: (raw: string) => void): void {
+    const tooLarge = () =>
+      send(res, 413, JSON.stringify({ ok: false, error: { code: 'payload_too_large', message: 'The request body is larger than 1 MiB' } }), 'application/json');
+    const declared = Number(req.headers['content-length'] ?? 0);
     const chunks: Buffer[] = [];
     let size = 0;
-    let aborted = false;
+    let refused = false;
+    if (declared > MAX_BODY) {
+      refused = true;
+      res.setHeader('Connection', 'close');
+      tooLarge();
+    }
     req.on('data', (c: Buffer) => {
-      if (aborted) return;
       size += c.length;
+      if (refused) {
+        // drain what the client still sends so it can read the answer; give up on a flood
+        if (size > 16 * MAX_BODY) req.destroy();
+        return;
+      }
       if (size > MAX_BODY) {
-        aborted = true;
-        send(res, 413, JSON.stringify({ ok: false, error: { code: 'payload_too_large', message: 'The request body is larger than 1 MiB' } }), 'application/json');
-        req.destroy();
+        refused = true;
+        chunks.length = 0;
+        res.setHeader('Connection', 'close');
+        tooLarge();
         return;
       }
       chunks.push(c);
     });
     req.on('end', () => {
-      if (!aborted) done(Buffer.concat(chunks).toString('utf8'));
+      if (!refused) done(Buffer.concat(chunks).toString('utf8'));
     });
   }
 
