@@ -2,9 +2,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from '@playwright/test';
 
-export const benchRoot = path.resolve(__dirname);
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export const benchRoot = path.resolve(here);
 
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;

@@ -7,9 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { percentile, round, writeResult } from './lib.js';
 
-const root = path.resolve(__dirname, '..');
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+const root = path.resolve(here, '..');
 const TOTAL = Number(process.env['BENCH_REQUESTS'] ?? 3000);
 const CONCURRENCY = 8;
 const TERMS = ['ann', 'smith', 'mar', 'lee', '100', 'jo', 'son', 'ell', 'queue', 'an'];

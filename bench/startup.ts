@@ -5,9 +5,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { launchChromium, median, round, writeResult } from './lib.js';
 
-const root = path.resolve(__dirname, '..');
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+const root = path.resolve(here, '..');
 
 async function once(home: string, browser: Awaited<ReturnType<typeof launchChromium>>): Promise<number> {
   const t0 = performance.now();

@@ -70,7 +70,8 @@ test('protect, block, route to voicemail, and follow *11 from the keypad live', 
   const pw = detail.getByLabel('Password to access telephony');
   const save = detail.getByRole('button', { name: 'Save protection' });
   await pw.fill('12');
-  await expect(detail.getByText('3 to 12 digits')).toBeVisible();
+  await expect(detail.getByText('3 to 12 digits', { exact: true })).toBeVisible();
+  await expect(detail.getByText(/This password will be refused/)).toBeVisible();
   await expect(save).toBeDisabled();
   await shot(page, '03-password-too-short');
   await pw.fill('1234567890123');
@@ -117,8 +118,7 @@ test('protect, block, route to voicemail, and follow *11 from the keypad live', 
   expect(toggle.body).toMatchObject({ state: 'unrestricted' });
   await expect(detail.getByText(STATUS_TEXT.unrestricted)).toBeVisible({ timeout: 1_000 });
   const liveMs = Date.now() - t0;
-  await expect(detail.getByText(/keypad/)).toBeVisible();
-  await expect(detail.getByText(/127\.0\.0\.2/)).toBeVisible();
+  await expect(detail.getByText(/Last changed by keypad from 127\.0\.0\.2/)).toBeVisible();
   await expect(detail.getByText('Incoming calls ring the phone')).toBeVisible();
   await shot(page, '06-keypad-unblocked-live');
   test.info().annotations.push({ type: 'keypad→console', description: `${liveMs} ms` });

@@ -3,9 +3,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = resolve(__dirname, '../..');
+const here = dirname(fileURLToPath(import.meta.url));
+
+const root = resolve(here, '../..');
 const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
 
 /** Run the CLI until `until` matches stdout (then SIGTERM) or it exits. */

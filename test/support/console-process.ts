@@ -5,8 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const repoRoot = path.resolve(__dirname, '../..');
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export const repoRoot = path.resolve(here, '../..');
 
 export interface ConsoleProcess {
   launchUrl: string;

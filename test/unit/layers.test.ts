@@ -3,10 +3,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ESLint } from 'eslint';
 
-const root = path.resolve(__dirname, '../..');
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+const root = path.resolve(here, '../..');
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
 function files(dir: string): string[] {
