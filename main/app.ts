@@ -8,7 +8,7 @@ import { ConnectionManager } from './core/connection.js';
 import { ProfileStore } from './core/profiles.js';
 import { createSecretStore } from './core/secrets.js';
 import { EventHub } from './rpc/event-hub.js';
-import { connectProfile, createHandlers, type ConsoleServices } from './rpc/handlers.js';
+import { autoConnectEmbedded, createHandlers, type ConsoleServices } from './rpc/handlers.js';
 import { createRouter, type Router } from './rpc/router.js';
 
 export const APP_VERSION = '0.1.0';
@@ -83,14 +83,7 @@ export async function createConsoleApp(opts: ConsoleOptions): Promise<ConsoleApp
 
   // Start-up: with the embedded PBX and a usable secret store, connect straight away, so a newcomer
   // lands on a logged-in console (the only prompt left is the vault passphrase when there is no keychain).
-  if (services.embedded) {
-    const st = secrets.status();
-    if (st.backend === 'keychain' || st.vault === 'unlocked' || services.embedded.pendingPassword) {
-      await connectProfile(services, 'local').catch((err: unknown) =>
-        log(`Could not connect to the embedded PBX yet: ${err instanceof Error ? err.message : String(err)}`),
-      );
-    }
-  }
+  await autoConnectEmbedded(services, log);
 
   return {
     router,

@@ -91,6 +91,19 @@ export async function connectProfile(services: ConsoleServices, profileId: strin
   return status;
 }
 
+/**
+ * With the embedded PBX and its password at hand, connect without asking: at start-up, and right after
+ * the vault opens (so the passphrase is the only prompt a newcomer sees).
+ */
+export async function autoConnectEmbedded(services: ConsoleServices, log: (line: string) => void = () => undefined): Promise<void> {
+  if (!services.embedded || services.connection.getStatus().state !== 'disconnected') return;
+  const st = services.secrets.status();
+  if (st.backend === 'vault' && st.vault !== 'unlocked' && !services.embedded.pendingPassword) return;
+  await connectProfile(services, 'local').catch((err: unknown) =>
+    log(`Could not connect to the embedded PBX yet: ${err instanceof Error ? err.message : String(err)}`),
+  );
+}
+
 export function createHandlers(services: ConsoleServices): Handlers {
   const { connection } = services;
   return {
@@ -99,11 +112,13 @@ export function createHandlers(services: ConsoleServices): Handlers {
     'secrets.createVault': async ({ passphrase }) => {
       const st = await services.secrets.createVault(passphrase);
       await flushPendingSecret(services);
+      await autoConnectEmbedded(services);
       return st;
     },
     'secrets.unlockVault': async ({ passphrase }) => {
       const st = await services.secrets.unlockVault(passphrase);
       await flushPendingSecret(services);
+      await autoConnectEmbedded(services);
       return st;
     },
     'profiles.list': async () => {

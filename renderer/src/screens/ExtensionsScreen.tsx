@@ -1,0 +1,364 @@
+// Extensions: every extension of the PBX in a local index, searched and filtered on each keystroke,
+// shown in a virtualised grid, with the detail panel beside it. Live `protection.changed` events replace
+// single rows in place.
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import type { Extension, ExtensionType, Site } from '../../../shared/domain';
+import { EXTENSION_TYPE_LABEL, ExtensionTypes } from '../../../shared/domain';
+import type { ErrorBody } from '../../../shared/errors';
+import { call, errorBody } from '../api';
+import { ExtensionDetail } from '../components/ExtensionDetail';
+import { ExtensionsGrid, type GridHandle } from '../components/ExtensionsGrid';
+import { ErrorIcon } from '../components/icons';
+import { ExtensionIndex, type ProtectionFilter, type Query, type SortKey } from '../lib/extensionIndex';
+import { subscribeEvents } from '../lib/events';
+import { formatCount } from '../lib/time';
+
+const EMPTY = new Int32Array(0);
+
+const INITIAL_QUERY: Query = { search: '', site: '', type: '', protection: 'any', sortKey: 'number', sortDir: 'asc' };
+
+const PROTECTION_OPTIONS: { value: ProtectionFilter; label: string }[] = [
+  { value: 'any', label: 'Any' },
+  { value: 'off', label: 'Off' },
+  { value: 'on', label: 'On' },
+  { value: 'unrestricted', label: 'Unrestricted' },
+  { value: 'blocked', label: 'Blocked' },
+];
+
+function isEditable(el: EventTarget | null): boolean {
+  if (!(el instanceof HTMLElement)) return false;
+  return el.isContentEditable || el.matches('input, textarea, select');
+}
+
+interface Props {
+  /** Changes each time the connection comes (back) online: reload everything. */
+  onlineEpoch: number;
+  online: boolean;
+}
+
+export function ExtensionsScreen({ onlineEpoch, online }: Props) {
+  const [index, setIndex] = useState<ExtensionIndex | null>(null);
+  const [sites, setSites] = useState<Site[]>([]);
+  const [version, setVersion] = useState(0);
+  const [loading, setLoading] = useState(false);
+  const [loadError, setLoadError] = useState<ErrorBody | null>(null);
+  const [query, setQuery] = useState<Query>(INITIAL_QUERY);
+  const [activeNumber, setActiveNumber] = useState<string | null>(null);
+  const [openNumber, setOpenNumber] = useState<string | null>(null);
+  const [focusDetail, setFocusDetail] = useState(0);
+
+  const indexRef = useRef<ExtensionIndex | null>(null);
+  const loadingRef = useRef(false);
+  const pending = useRef<Extension[]>([]);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const gridRef = useRef<GridHandle>(null);
+
+  // ---- data ----------------------------------------------------------------------------------
+
+  const load = useCallback(async () => {
+    loadingRef.current = true;
+    setLoading(true);
+    setLoadError(null);
+    try {
+      const [all, siteList] = await Promise.all([call('extensions.all', {}), call('sites.list', {})]);
+      const idx = new ExtensionIndex(all.items, siteList.items);
+      for (const ext of pending.current) idx.update(ext);
+      pending.current = [];
+      indexRef.current = idx;
+      setIndex(idx);
+      setSites(siteList.items);
+      setVersion((v) => v + 1);
+    } catch (e) {
+      setLoadError(errorBody(e));
+    } finally {
+      loadingRef.current = false;
+      setLoading(false);
+    }
+  }, []);
+
+  useEffect(() => {
+    if (onlineEpoch > 0) void load();
+  }, [onlineEpoch, load]);
+
+  const applyUpdate = useCallback((ext: Extension) => {
+    if (loadingRef.current) pending.current.push(ext);
+    const idx = indexRef.current;
+    if (idx && idx.update(ext)) setVersion((v) => v + 1);
+  }, []);
+
+  useEffect(
+    () =>
+      subscribeEvents((event) => {
+        if (event.kind === 'pbx' && event.event.type === 'protection.changed') applyUpdate(event.event.extension);
+      }),
+    [applyUpdate],
+  );
+
+  // ---- filtering -----------------------------------------------------------------------------
+
+  const visible = useMemo(
+    () => (index ? index.filter(query) : EMPTY),
+    // `version` is how the mutable index tells React a row changed.
+    [index, version, query],
+  );
+
+  const activePos = useMemo(() => {
+    if (!index || visible.length === 0) return -1;
+    if (activeNumber !== null) {
+      const ri = index.indexOf(activeNumber);
+      for (let k = 0; k < visible.length; k++) if (visible[k] === ri) return k;
+    }
+    return 0;
+  }, [index, visible, activeNumber]);
+
+  const scrollResetKey = `${query.search}\u0000${query.site}\u0000${query.type}\u0000${query.protection}\u0000${query.sortKey}\u0000${query.sortDir}`;
+
+  const setSearch = (search: string) => setQuery((q) => ({ ...q, search }));
+
+  const onSort = useCallback((key: SortKey) => {
+    setQuery((q) => ({ ...q, sortKey: key, sortDir: q.sortKey === key && q.sortDir === 'asc' ? 'desc' : 'asc' }));
+  }, []);
+
+  // ---- focus and keyboard ----------------------------------------------------------------------
+
+  useEffect(() => {
+    searchRef.current?.focus();
+  }, []);
+
+  const closeDetailRef = useRef<() => void>(() => {});
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === '/' && !e.ctrlKey && !e.metaKey && !e.altKey && !isEditable(e.target)) {
+        e.preventDefault();
+        searchRef.current?.focus();
+        searchRef.current?.select();
+      } else if (e.key === 'Escape' && !e.defaultPrevented && (e.target === document.body || e.target === null)) {
+        // Focus fell out of everything (e.g. tabbed past the end): Escape still closes the detail.
+        closeDetailRef.current();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const openDetail = useCallback((number: string, how: 'keyboard' | 'pointer') => {
+    setActiveNumber(number);
+    setOpenNumber(number);
+    setFocusDetail((n) => (how === 'keyboard' ? Math.max(0, n) + 1 : 0));
+  }, []);
+
+  const closeDetail = useCallback(() => {
+    const n = openNumber;
+    setOpenNumber(null);
+    if (n === null) return;
+    setActiveNumber(n);
+    // Back to the row it came from (focused in the grid's layout effect, in this same event), or to the
+    // search box when the list is empty.
+    if (!gridRef.current?.focusActive()) searchRef.current?.focus();
+  }, [openNumber]);
+
+  closeDetailRef.current = closeDetail;
+
+  const onActiveChange = useCallback((n: string) => setActiveNumber(n), []);
+
+  const onSearchKeyDown = (e: ReactKeyboardEvent<HTMLInputElement>) => {
+    if (e.key === 'Escape') {
+      if (query.search !== '') {
+        e.preventDefault();
+        setSearch('');
+      } else if (openNumber) {
+        e.preventDefault();
+        setOpenNumber(null);
+      }
+    } else if (e.key === 'ArrowDown') {
+      if (visible.length > 0) {
+        e.preventDefault();
+        gridRef.current?.focusActive();
+      }
+    } else if (e.key === 'Enter') {
+      // Type a number, press Enter: the best match opens.
+      const first = visible[0];
+      if (index && first !== undefined) {
+        e.preventDefault();
+        openDetail(index.rows[first]!.number, 'keyboard');
+      }
+    }
+  };
+
+  const clearFilters = () => setQuery((q) => ({ ...q, site: '', type: '', protection: 'any' }));
+  const filtersActive = query.site !== '' || query.type !== '' || query.protection !== 'any';
+
+  const openExt = openNumber && index ? index.get(openNumber) : undefined;
+  const total = index?.total ?? 0;
+
+  return (
+    <main className="ext-screen" aria-labelledby="ext-title">
+      <div className="toolbar">
+        <div className="toolbar-title">
+          <h1 id="ext-title">Extensions</h1>
+          <p className="count" aria-live="polite">
+            {index ? `Showing ${formatCount(visible.length)} of ${formatCount(total)} extensions` : ''}
+          </p>
+        </div>
+        <div className="toolbar-controls">
+          <div className="field search-field">
+            <label htmlFor="ext-search">Search extensions</label>
+            <div className="search-box">
+              <svg className="icon search-icon" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+                <circle cx="7" cy="7" r="4.8" fill="none" stroke="currentColor" strokeWidth="1.8" />
+                <path d="M10.6 10.6L14 14" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
+              </svg>
+              <input
+                id="ext-search"
+                ref={searchRef}
+                type="search"
+                placeholder="Number or name"
+                autoComplete="off"
+                spellCheck={false}
+                value={query.search}
+                onChange={(e) => setSearch(e.target.value)}
+                onKeyDown={onSearchKeyDown}
+                aria-describedby="ext-search-hint"
+                aria-keyshortcuts="/"
+              />
+              <kbd className="key-hint" aria-hidden="true">
+                /
+              </kbd>
+            </div>
+            <span id="ext-search-hint" className="sr-only">
+              Press Enter to open the first match, Down arrow to go to the list, Escape to clear.
+            </span>
+          </div>
+          <div className="field">
+            <label htmlFor="ext-site">Site</label>
+            <select id="ext-site" value={query.site} onChange={(e) => setQuery((q) => ({ ...q, site: e.target.value }))}>
+              <option value="">Any</option>
+              {sites.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="ext-type">Type</label>
+            <select
+              id="ext-type"
+              value={query.type}
+              onChange={(e) => setQuery((q) => ({ ...q, type: e.target.value as ExtensionType | '' }))}
+            >
+              <option value="">Any</option>
+              {ExtensionTypes.map((t) => (
+                <option key={t} value={t}>
+                  {EXTENSION_TYPE_LABEL[t]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="ext-protection">Protection</label>
+            <select
+              id="ext-protection"
+              value={query.protection}
+              onChange={(e) => setQuery((q) => ({ ...q, protection: e.target.value as ProtectionFilter }))}
+            >
+              {PROTECTION_OPTIONS.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+      </div>
+
+      <div className={`ext-body${openExt ? ' with-detail' : ''}`}>
+        <div className="grid-area">
+          {loadError ? (
+            <div className="notice error" role="alert">
+              <ErrorIcon /> <span>Could not load the extensions: {loadError.message}</span>{' '}
+              <button type="button" className="btn" onClick={() => void load()} disabled={!online}>
+                Try again
+              </button>
+            </div>
+          ) : null}
+          {!index && (loading || !loadError) ? (
+            <p className="loading" role="status">
+              {online ? 'Loading extensions…' : 'Waiting for the PBX to come back…'}
+            </p>
+          ) : null}
+          {index ? (
+            <ExtensionsGrid
+              handleRef={gridRef}
+              index={index}
+              version={version}
+              visible={visible}
+              activePos={activePos}
+              openNumber={openNumber}
+              sortKey={query.sortKey}
+              sortDir={query.sortDir}
+              scrollResetKey={scrollResetKey}
+              onSort={onSort}
+              onActiveChange={onActiveChange}
+              onOpen={openDetail}
+              onEscape={closeDetail}
+            />
+          ) : null}
+          {index && visible.length === 0 ? (
+            <div className="empty-state">
+              {query.search.trim() !== '' ? (
+                <>
+                  <p className="empty-title">No extension matches “{query.search.trim()}”</p>
+                  <p className="muted">
+                    {filtersActive
+                      ? 'Check the spelling, or clear the search or the filters.'
+                      : 'Check the number or the spelling of the name.'}
+                  </p>
+                  <div className="empty-actions">
+                    <button
+                      type="button"
+                      className="btn primary"
+                      onClick={() => {
+                        setSearch('');
+                        searchRef.current?.focus();
+                      }}
+                    >
+                      Clear search
+                    </button>
+                    {filtersActive ? (
+                      <button type="button" className="btn" onClick={clearFilters}>
+                        Clear filters
+                      </button>
+                    ) : null}
+                  </div>
+                </>
+              ) : (
+                <>
+                  <p className="empty-title">No extension matches these filters</p>
+                  {filtersActive ? (
+                    <div className="empty-actions">
+                      <button type="button" className="btn primary" onClick={clearFilters}>
+                        Clear filters
+                      </button>
+                    </div>
+                  ) : null}
+                </>
+              )}
+            </div>
+          ) : null}
+        </div>
+        {openExt && index ? (
+          <ExtensionDetail
+            key={openExt.number}
+            ext={openExt}
+            siteName={index.siteNameOf(openExt.siteId)}
+            focusSignal={focusDetail}
+            onClose={closeDetail}
+            onUpdated={applyUpdate}
+          />
+        ) : null}
+      </div>
+    </main>
+  );
+}

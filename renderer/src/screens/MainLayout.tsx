@@ -1,0 +1,117 @@
+// The connected console: a header that says where you are connected and as whom, the connection banner
+// when the PBX goes away, and the extensions screen. While offline the screen stays mounted, so edits in
+// progress stay in their forms.
+import { useState } from 'react';
+import type { ConnectionStatus } from '../../../shared/rpc';
+import { call, errorBody } from '../api';
+import { ErrorIcon } from '../components/icons';
+import { useNow } from '../lib/time';
+import { ExtensionsScreen } from './ExtensionsScreen';
+
+interface Props {
+  status: ConnectionStatus;
+  onlineEpoch: number;
+  onStatus: (status: ConnectionStatus) => void;
+}
+
+export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
+  const [disconnecting, setDisconnecting] = useState(false);
+  const [disconnectError, setDisconnectError] = useState<string | null>(null);
+
+  const disconnect = async () => {
+    setDisconnecting(true);
+    setDisconnectError(null);
+    try {
+      onStatus(await call('connection.disconnect', {}));
+    } catch (e) {
+      setDisconnectError(errorBody(e).message);
+    } finally {
+      setDisconnecting(false);
+    }
+  };
+
+  const online = status.state === 'online';
+
+  return (
+    <div className="app-shell">
+      <header className="app-header">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            PW
+          </span>
+          <span className="brand-name">PBX Warden</span>
+        </div>
+        <p className="conn-text">
+          <span className={`conn-dot ${online ? 'on' : 'off'}`} aria-hidden="true" />
+          {`Connected to ${status.server ?? 'the PBX'} as ${status.username ?? '?'} (${status.role ?? '?'})`}
+        </p>
+        <button
+          type="button"
+          className="btn"
+          onClick={() => void disconnect()}
+          disabled={disconnecting}
+          aria-busy={disconnecting || undefined}
+        >
+          Disconnect
+        </button>
+      </header>
+      {disconnectError ? (
+        <div className="banner error" role="alert">
+          <ErrorIcon /> <span>{disconnectError}</span>
+        </div>
+      ) : null}
+      {!online ? <ConnectionBanner status={status} onStatus={onStatus} /> : null}
+      <ExtensionsScreen onlineEpoch={onlineEpoch} online={online} />
+    </div>
+  );
+}
+
+function ConnectionBanner({ status, onStatus }: { status: ConnectionStatus; onStatus: (s: ConnectionStatus) => void }) {
+  const now = useNow(250);
+  const [retrying, setRetrying] = useState(false);
+  const [retryError, setRetryError] = useState<string | null>(null);
+
+  const retry = async () => {
+    if (!status.profileId) return;
+    setRetrying(true);
+    setRetryError(null);
+    try {
+      onStatus(await call('connection.connect', { profileId: status.profileId }));
+    } catch (e) {
+      setRetryError(errorBody(e).message);
+    } finally {
+      setRetrying(false);
+    }
+  };
+
+  const seconds = status.retryAt !== null ? Math.max(0, Math.ceil((status.retryAt - now) / 1000)) : null;
+  const busy = retrying || status.state === 'connecting' || seconds === 0;
+
+  return (
+    <div className="banner warning" role="alert">
+      <ErrorIcon />
+      <div className="banner-text">
+        <strong>
+          Lost connection to the PBX.{' '}
+          {/* The countdown changes every second; keep screen readers from re-announcing it each time. */}
+          <span aria-live="off">
+            {busy ? 'Retrying now…' : seconds !== null ? `Retrying in ${seconds} s…` : 'Retrying…'}
+          </span>
+        </strong>
+        <span className="banner-detail">
+          Your work on this screen is kept. {status.message ? `(${status.message})` : ''}
+          {retryError ? ` Retry failed: ${retryError}` : ''}
+        </span>
+      </div>
+      <button
+        type="button"
+        className="btn"
+        onClick={() => void retry()}
+        disabled={retrying || !status.profileId}
+        aria-busy={retrying || undefined}
+      >
+        Retry now
+      </button>
+    </div>
+  );
+}
