@@ -112,6 +112,29 @@ const MIGRATIONS: string[] = [
   CREATE INDEX auth_failures_by_extension ON auth_failures (extension, at);
   CREATE INDEX auth_failures_by_address ON auth_failures (address, at);
   `,
+
+  // 2: the trigram index becomes case-sensitive. label_lc and the search term are both lower-cased in JS,
+  // so no folding is needed, and without it a phrase match is exactly instr(label_lc, term) > 0 (the
+  // default folding also matched e.g. 'ſ' for 's'): counts and pages of 3+ character terms come from
+  // the index alone, with no re-check against the table.
+  `
+  DROP TRIGGER extensions_fts_insert;
+  DROP TRIGGER extensions_fts_delete;
+  DROP TRIGGER extensions_fts_update;
+  DROP TABLE extensions_fts;
+  CREATE VIRTUAL TABLE extensions_fts USING fts5(
+    label_lc, content = 'extensions', content_rowid = 'id', tokenize = 'trigram case_sensitive 1'
+  );
+  ${FTS_INSERT_TRIGGER};
+  CREATE TRIGGER extensions_fts_delete AFTER DELETE ON extensions BEGIN
+    INSERT INTO extensions_fts (extensions_fts, rowid, label_lc) VALUES ('delete', old.id, old.label_lc);
+  END;
+  CREATE TRIGGER extensions_fts_update AFTER UPDATE OF label_lc ON extensions BEGIN
+    INSERT INTO extensions_fts (extensions_fts, rowid, label_lc) VALUES ('delete', old.id, old.label_lc);
+    INSERT INTO extensions_fts (rowid, label_lc) VALUES (new.id, new.label_lc);
+  END;
+  INSERT INTO extensions_fts (extensions_fts) VALUES ('rebuild');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

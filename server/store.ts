@@ -30,36 +30,97 @@ const EXT_COLUMNS = `number, num_sort, label, label_lc, site_id, type, status, v
   protection_changed_from, version`;
 
 export function toExtension(row: ExtensionRow): Extension {
+  return makeExtension(
+    row.number,
+    row.label,
+    row.site_id,
+    row.type,
+    row.status,
+    row.voicemail,
+    row.protection_enabled,
+    row.protection_state,
+    row.password_set,
+    row.protection_changed_at,
+    row.protection_changed_by,
+    row.protection_changed_from,
+    row.version,
+  );
+}
+
+function makeExtension(
+  number: string,
+  label: string,
+  siteId: string,
+  type: ExtensionType,
+  status: 'active' | 'inactive',
+  voicemailFlag: 0 | 1,
+  enabled: 0 | 1,
+  state: 'unrestricted' | 'blocked',
+  passwordSet: 0 | 1,
+  changedAt: string | null,
+  changedBy: string | null,
+  changedFrom: string | null,
+  version: number,
+): Extension {
   const protection = {
-    enabled: row.protection_enabled === 1,
-    state: row.protection_state,
-    passwordSet: row.password_set === 1,
-    changedAt: row.protection_changed_at,
-    changedBy: row.protection_changed_by,
-    changedFrom: row.protection_changed_from,
+    enabled: enabled === 1,
+    state,
+    passwordSet: passwordSet === 1,
+    changedAt,
+    changedBy,
+    changedFrom,
   };
-  const voicemail = row.voicemail === 1;
+  const voicemail = voicemailFlag === 1;
   return {
-    number: row.number,
-    label: row.label,
-    siteId: row.site_id,
-    type: row.type,
-    status: row.status,
+    number,
+    label,
+    siteId,
+    type,
+    status,
     voicemail,
     protection,
-    incomingCalls: routeIncomingCall({ type: row.type, status: row.status, voicemail, protection }).decision,
-    version: row.version,
-    etag: etagFor(row.version),
+    incomingCalls: routeIncomingCall({ type, status, voicemail, protection }).decision,
+    version,
+    etag: etagFor(version),
   };
+}
+
+/**
+ * List pages are read as arrays (better-sqlite3 raw mode: no object per row, measurably cheaper for a
+ * 100-row page): these columns, then the sort key of the page's order (for the cursor).
+ */
+const LIST_COLUMNS = `number, label, site_id, type, status, voicemail, protection_enabled, protection_state,
+  (protection_hash IS NOT NULL), protection_changed_at, protection_changed_by, protection_changed_from, version`;
+const LIST_KEY_OFFSET = 13;
+type ListTuple = [
+  string,
+  string,
+  string,
+  ExtensionType,
+  'active' | 'inactive',
+  0 | 1,
+  0 | 1,
+  'unrestricted' | 'blocked',
+  0 | 1,
+  string | null,
+  string | null,
+  string | null,
+  number,
+  ...(string | number)[],
+];
+
+function tupleToExtension(t: ListTuple): Extension {
+  return makeExtension(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12]);
 }
 
 // ---- list: keyset pagination -----------------------------------------------------------------
 
 type SortName = 'number' | 'label' | 'site';
-const SORT_KEYS: Record<SortName, { cols: string[]; key: (r: ExtensionRow) => (string | number)[] }> = {
-  number: { cols: ['num_sort', 'number'], key: (r) => [r.num_sort, r.number] },
-  label: { cols: ['label_lc', 'number'], key: (r) => [r.label_lc, r.number] },
-  site: { cols: ['site_id', 'num_sort', 'number'], key: (r) => [r.site_id, r.num_sort, r.number] },
+/** The columns of each sort order, which are also the cursor's key. */
+const SORT_COLUMNS: Record<SortName, string[]> = {
+  number: ['num_sort', 'number'],
+  label: ['label_lc', 'number'],
+  site: ['site_id', 'num_sort', 'number'],
 };
 const SORT_TYPES: Record<SortName, ('string' | 'number')[]> = {
   number: ['number', 'string'],
@@ -104,8 +165,18 @@ export function decodeCursor(cursor: string, sort: string): (string | number)[] 
   return key as (string | number)[];
 }
 
-/** Up to this many label matches, a page is read through the trigram index and sorted. */
-const INDEX_PAGE_MAX = 5000;
+/**
+ * Label matches come from the trigram index (terms of 3+ characters). Since migration 2 it is
+ * case-sensitive over label_lc, so a phrase match is exactly instr(label_lc, term) > 0: no re-check.
+ * A NUL would end the FTS query text early, so such a term takes the instr path.
+ */
+function indexableTerm(term: string): boolean {
+  return [...term].length >= 3 && !term.includes('\0');
+}
+
+function ftsPhrase(term: string): string {
+  return `"${term.replaceAll('"', '""')}"`;
+}
 
 /** No LIKE patterns anywhere (nothing to escape): search uses instr(), range comparisons and FTS phrases. */
 function digitsPrefixRange(term: string): [string, string] | null {
@@ -114,13 +185,80 @@ function digitsPrefixRange(term: string): [string, string] | null {
   return [term, `${term}:`];
 }
 
+interface Clauses {
+  where: string[];
+  args: (string | number)[];
+}
+
+/** The search condition: number prefix or label substring; through the trigram index or by instr(). */
+function searchClause(term: string, useIndex: boolean): Clauses {
+  const label = useIndex ? 'id IN (SELECT rowid FROM extensions_fts WHERE extensions_fts MATCH ?)' : 'instr(label_lc, ?) > 0';
+  const labelArg = useIndex ? ftsPhrase(term) : term;
+  const range = digitsPrefixRange(term);
+  return range
+    ? { where: [`((number >= ? AND number < ?) OR ${label})`], args: [range[0], range[1], labelArg] }
+    : { where: [label], args: [labelArg] };
+}
+
+function filterClauses(q: ListQuery): Clauses {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (q.site) {
+    where.push('site_id = ?');
+    args.push(q.site);
+  }
+  if (q.type) {
+    where.push('type = ?');
+    args.push(q.type);
+  }
+  if (q.protection === 'off') where.push('protection_enabled = 0');
+  else if (q.protection === 'on') where.push('protection_enabled = 1');
+  else if (q.protection === 'unrestricted' || q.protection === 'blocked') {
+    where.push('protection_enabled = 1 AND protection_state = ?');
+    args.push(q.protection);
+  }
+  return { where, args };
+}
+
+const whereSql = (where: string[]): string => (where.length ? `WHERE ${where.join(' AND ')}` : '');
+
+/** Totals kept per (search, filters); dropped wholesale past this many. */
+const TOTALS_CACHE_MAX = 1000;
+
+/**
+ * A page either reads all matches through the trigram index and sorts them (cost ~ matches), or walks the
+ * sort order testing each row until the page is full (cost ~ rows × page / matches). Measured on 100,000
+ * rows, a matched row read and sorted costs several walked rows, so with matches spread evenly the walk
+ * wins from ~1,200 matches on; but labels cluster in label order (and real numbering plans cluster in
+ * number order), and a walk past a cluster can read most of the table (~10 ms at 100,000 rows).
+ * matches² ≤ page × rows (~3,200 matches for a 100-row page of 100,000) is the compromise: below it the
+ * index path stays under ~2 ms, above it matches are common enough that a walk rarely goes far. The cap
+ * keeps the sort small for big pages.
+ */
+function pageThroughIndex(matches: number, pageRows: number, tableRows: number): boolean {
+  return matches <= 5000 && matches * matches <= pageRows * tableRows;
+}
+
 export class Store {
   private readonly getExt;
   private readonly getHash;
   private readonly listSitesStmt;
   private readonly auditStmt;
   private readonly failureStmt;
+  private readonly changesStmt;
+  private readonly dataVersionStmt;
+  private readonly tableRowsStmt;
+  private readonly getAdminStmt;
+  private readonly createSessionStmt;
+  private readonly findSessionStmt;
+  private readonly touchSessionStmt;
+  private readonly deleteSessionStmt;
+  private readonly deleteExpiredStmt;
+  private readonly updateProtectionStmt;
   private readonly listCache = new Map<string, Database.Statement<unknown[]>>();
+  /** total per (search, filters), valid for the data version in totalsVersion. */
+  private readonly totals = new Map<string, number>();
+  private totalsVersion = '';
 
   constructor(readonly db: Db) {
     this.getExt = db.prepare(`SELECT ${EXT_COLUMNS} FROM extensions WHERE number = ?`);
@@ -134,6 +272,29 @@ export class Store {
     );
     this.failureStmt = db.prepare(
       'INSERT INTO auth_failures (at, kind, extension, address, user_agent, reason) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    // Every row this connection writes moves total_changes(); a commit by any other connection (another
+    // process, the sqlite3 shell) moves data_version. Together: "has anything changed since".
+    this.changesStmt = db.prepare('SELECT total_changes()').pluck();
+    this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
+    this.tableRowsStmt = db.prepare('SELECT count(*) FROM extensions').pluck();
+    this.getAdminStmt = db.prepare('SELECT username, password_hash, role FROM admins WHERE username = ?');
+    this.createSessionStmt = db.prepare(
+      `INSERT INTO sessions (token_hash, username, created_at, expires_at, created_from, user_agent, last_used_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.findSessionStmt = db.prepare(
+      `SELECT s.token_hash, s.username, a.role, s.expires_at, s.last_used_at
+       FROM sessions s JOIN admins a ON a.username = s.username WHERE s.token_hash = ?`,
+    );
+    this.touchSessionStmt = db.prepare('UPDATE sessions SET last_used_at = ? WHERE token_hash = ?');
+    this.deleteSessionStmt = db.prepare('DELETE FROM sessions WHERE token_hash = ?');
+    this.deleteExpiredStmt = db.prepare('DELETE FROM sessions WHERE expires_at <= ?');
+    this.updateProtectionStmt = db.prepare(
+      `UPDATE extensions SET protection_enabled = ?, protection_state = ?,
+         protection_hash = coalesce(?, protection_hash), protection_changed_at = ?, protection_changed_by = ?,
+         protection_changed_from = ?, version = version + 1
+       WHERE number = ? AND version = ?`,
     );
   }
 
@@ -155,70 +316,86 @@ export class Store {
   listExtensions(q: ListQuery): ExtensionList {
     const desc = q.sort.startsWith('-');
     const sortName = q.sort.replace(/^-/, '') as SortName;
-    const sortDef = SORT_KEYS[sortName];
+    const sortCols = SORT_COLUMNS[sortName];
     const cursorKey = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
     const term = q.search?.trim().toLowerCase() ?? '';
-    // 3+ characters: candidates come from the trigram index (exactness re-checked with instr).
-    const indexable = [...term].length >= 3;
+    const indexable = indexableTerm(term);
+    const filters = filterClauses(q);
 
-    const build = (useIndex: boolean): { where: string[]; args: (string | number)[] } => {
-      const where: string[] = [];
-      const args: (string | number)[] = [];
-      if (term) {
-        const label = useIndex
-          ? 'id IN (SELECT rowid FROM extensions_fts WHERE extensions_fts MATCH ?) AND instr(label_lc, ?) > 0'
-          : 'instr(label_lc, ?) > 0';
-        const labelArgs = useIndex ? [`"${term.replaceAll('"', '""')}"`, term] : [term];
-        const range = digitsPrefixRange(term);
-        if (range) {
-          where.push(`((number >= ? AND number < ?) OR (${label}))`);
-          args.push(range[0], range[1], ...labelArgs);
-        } else {
-          where.push(`(${label})`);
-          args.push(...labelArgs);
-        }
-      }
-      if (q.site) {
-        where.push('site_id = ?');
-        args.push(q.site);
-      }
-      if (q.type) {
-        where.push('type = ?');
-        args.push(q.type);
-      }
-      if (q.protection === 'off') where.push('protection_enabled = 0');
-      else if (q.protection === 'on') where.push('protection_enabled = 1');
-      else if (q.protection === 'unrestricted' || q.protection === 'blocked') {
-        where.push('protection_enabled = 1 AND protection_state = ?');
-        args.push(q.protection);
-      }
-      return { where, args };
-    };
-
-    const counted = build(indexable);
-    const countSql = `SELECT count(*) AS n FROM extensions ${counted.where.length ? `WHERE ${counted.where.join(' AND ')}` : ''}`;
-    const total = (this.prepared(countSql).get(...counted.args) as { n: number }).n;
+    this.checkDataVersion();
+    const total = this.matchCount(q, term, indexable, filters);
+    if (total === 0) return { items: [], total, nextCursor: null };
 
     // Few matches: fetch them through the index and sort. Many: walk the sort order and stop early.
-    const { where, args } = indexable && total <= INDEX_PAGE_MAX ? counted : build(false);
-    const pageWhere = [...where];
-    const pageArgs = [...args];
-    if (cursorKey) {
-      pageWhere.push(`(${sortDef.cols.join(', ')}) ${desc ? '<' : '>'} (${sortDef.cols.map(() => '?').join(', ')})`);
-      pageArgs.push(...cursorKey);
+    const where = [...filters.where];
+    const args = [...filters.args];
+    if (term) {
+      const search = searchClause(term, indexable && pageThroughIndex(total, q.limit + 1, this.tableRows()));
+      where.unshift(...search.where);
+      args.unshift(...search.args);
     }
-    const order = sortDef.cols.map((c) => `${c} ${desc ? 'DESC' : 'ASC'}`).join(', ');
-    const sql = `SELECT ${EXT_COLUMNS} FROM extensions ${pageWhere.length ? `WHERE ${pageWhere.join(' AND ')}` : ''}
+    if (cursorKey) {
+      where.push(`(${sortCols.join(', ')}) ${desc ? '<' : '>'} (${sortCols.map(() => '?').join(', ')})`);
+      args.push(...cursorKey);
+    }
+    const order = sortCols.map((c) => `${c} ${desc ? 'DESC' : 'ASC'}`).join(', ');
+    const sql = `SELECT ${LIST_COLUMNS}, ${sortCols.join(', ')} FROM extensions ${whereSql(where)}
       ORDER BY ${order} LIMIT ?`;
-    const rows = total === 0 ? [] : (this.prepared(sql).all(...pageArgs, q.limit + 1) as ExtensionRow[]);
+    const rows = this.prepared(sql).raw().all(...args, q.limit + 1) as ListTuple[];
     const more = rows.length > q.limit;
     const page = more ? rows.slice(0, q.limit) : rows;
     const last = page[page.length - 1];
     return {
-      items: page.map(toExtension),
+      items: page.map(tupleToExtension),
       total,
-      nextCursor: more && last ? encodeCursor(q.sort, sortDef.key(last)) : null,
+      nextCursor: more && last ? encodeCursor(q.sort, last.slice(LIST_KEY_OFFSET) as (string | number)[]) : null,
     };
+  }
+
+  /**
+   * The exact number of rows matching search and filters (not the cursor). Paging through a list, or
+   * typing the same search again, asks for the same total over and over while nothing changes: totals are
+   * kept until the next write of any kind.
+   */
+  private matchCount(q: ListQuery, term: string, indexable: boolean, filters: Clauses): number {
+    const key = JSON.stringify([term, q.site ?? null, q.type ?? null, q.protection]);
+    const cached = this.totals.get(key);
+    if (cached !== undefined) return cached;
+
+    let sql: string;
+    let args: (string | number)[];
+    if (indexable && filters.where.length === 0 && !digitsPrefixRange(term)) {
+      // the index alone: no row of the table is read
+      sql = 'SELECT count(*) FROM extensions_fts WHERE extensions_fts MATCH ?';
+      args = [ftsPhrase(term)];
+    } else {
+      const search = term ? searchClause(term, indexable) : { where: [], args: [] };
+      sql = `SELECT count(*) FROM extensions ${whereSql([...search.where, ...filters.where])}`;
+      args = [...search.args, ...filters.args];
+    }
+    const n = this.prepared(sql).pluck().get(...args) as number;
+    if (this.totals.size >= TOTALS_CACHE_MAX) this.totals.clear();
+    this.totals.set(key, n);
+    return n;
+  }
+
+  private tableRows(): number {
+    const key = '(rows)';
+    let n = this.totals.get(key);
+    if (n === undefined) {
+      n = this.tableRowsStmt.get() as number;
+      this.totals.set(key, n);
+    }
+    return n;
+  }
+
+  /** Drop the kept totals when anything was written since they were counted. */
+  private checkDataVersion(): void {
+    const version = `${this.changesStmt.get() as number}:${this.dataVersionStmt.get() as number}`;
+    if (version !== this.totalsVersion) {
+      this.totals.clear();
+      this.totalsVersion = version;
+    }
   }
 
   /** Statements differ only by which filters are present: a small, bounded set, cached. */
@@ -248,23 +425,16 @@ export class Store {
       from: string;
     },
   ): Extension | undefined {
-    const res = this.db
-      .prepare(
-        `UPDATE extensions SET protection_enabled = ?, protection_state = ?,
-           protection_hash = coalesce(?, protection_hash), protection_changed_at = ?, protection_changed_by = ?,
-           protection_changed_from = ?, version = version + 1
-         WHERE number = ? AND version = ?`,
-      )
-      .run(
-        change.enabled ? 1 : 0,
-        change.state,
-        change.hash ?? null,
-        change.at,
-        change.by,
-        change.from,
-        number,
-        expectedVersion,
-      );
+    const res = this.updateProtectionStmt.run(
+      change.enabled ? 1 : 0,
+      change.state,
+      change.hash ?? null,
+      change.at,
+      change.by,
+      change.from,
+      number,
+      expectedVersion,
+    );
     if (res.changes !== 1) return undefined;
     return this.getExtension(number);
   }
@@ -294,7 +464,7 @@ export class Store {
   // ---- admins and sessions ----
 
   getAdmin(username: string): { username: string; passwordHash: string | null; role: Role } | undefined {
-    const row = this.db.prepare('SELECT username, password_hash, role FROM admins WHERE username = ?').get(username) as
+    const row = this.getAdminStmt.get(username) as
       | { username: string; password_hash: string | null; role: Role }
       | undefined;
     return row ? { username: row.username, passwordHash: row.password_hash, role: row.role } : undefined;
@@ -308,23 +478,13 @@ export class Store {
     createdFrom: string;
     userAgent: string | null;
   }): void {
-    this.db
-      .prepare(
-        `INSERT INTO sessions (token_hash, username, created_at, expires_at, created_from, user_agent, last_used_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(s.tokenHash, s.username, s.createdAt, s.expiresAt, s.createdFrom, s.userAgent, s.createdAt);
+    this.createSessionStmt.run(s.tokenHash, s.username, s.createdAt, s.expiresAt, s.createdFrom, s.userAgent, s.createdAt);
   }
 
   findSession(
     tokenHash: string,
   ): { tokenHash: string; username: string; role: Role; expiresAt: string; lastUsedAt: string | null } | undefined {
-    const row = this.db
-      .prepare(
-        `SELECT s.token_hash, s.username, a.role, s.expires_at, s.last_used_at
-         FROM sessions s JOIN admins a ON a.username = s.username WHERE s.token_hash = ?`,
-      )
-      .get(tokenHash) as
+    const row = this.findSessionStmt.get(tokenHash) as
       | { token_hash: string; username: string; role: Role; expires_at: string; last_used_at: string | null }
       | undefined;
     return row
@@ -339,14 +499,14 @@ export class Store {
   }
 
   touchSession(tokenHash: string, at: string): void {
-    this.db.prepare('UPDATE sessions SET last_used_at = ? WHERE token_hash = ?').run(at, tokenHash);
+    this.touchSessionStmt.run(at, tokenHash);
   }
 
   deleteSession(tokenHash: string): boolean {
-    return this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash).changes === 1;
+    return this.deleteSessionStmt.run(tokenHash).changes === 1;
   }
 
   deleteExpiredSessions(nowIso: string): number {
-    return this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(nowIso).changes;
+    return this.deleteExpiredStmt.run(nowIso).changes;
   }
 }

@@ -145,6 +145,7 @@ test('a non-phone-terminal extension cannot be protected', async () => {
 
 test('dark mode follows the OS', async () => {
   await page.emulateMedia({ colorScheme: 'dark' });
+  await page.waitForTimeout(250); // let the 80 ms button transitions finish
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   const [r, g, b] = bg.match(/\d+/g)!.map(Number);
   expect((r! + g! + b!) / 3).toBeLessThan(80);

@@ -1,4 +1,6 @@
 // Sites and the extensions list (paging, search, filters, totals) against the real reference PBX.
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExtensionListSchema, SiteListSchema, type ExtensionList } from '../../shared/api.js';
 import { ExtensionSchema, etagFor, type Extension } from '../../shared/domain.js';
@@ -185,5 +187,187 @@ describe('extensions (100,000 generated)', () => {
     expect(Math.max(...times)).toBeLessThan(500);
     const blocked = await pbx.api<ExtensionList>('GET', '/api/v1/extensions?protection=blocked');
     expect(blocked.json.total).toBe(2);
+  });
+});
+
+describe('extensions search: exact matches and totals that follow every change', () => {
+  let pbx: TestPbx;
+  beforeAll(async () => {
+    pbx = await startTestPbx({ seed: 'demo' });
+  });
+  afterAll(async () => {
+    await pbx?.cleanup();
+  });
+
+  const list = async (query: string) => {
+    const r = await pbx.api<ExtensionList>('GET', `/api/v1/extensions?${query}`);
+    expect(r.status, r.text).toBe(200);
+    return ExtensionListSchema.parse(r.json);
+  };
+  const all = async () => (await list('limit=1000')).items;
+  const withDb = <T>(fn: (db: Database.Database) => T): T => {
+    const db = new Database(join(pbx.dataDir, 'pbx.sqlite'));
+    try {
+      return fn(db);
+    } finally {
+      db.close();
+    }
+  };
+  /** Adds extensions behind the server's back (another connection), as another process could. */
+  const insert = (rows: { number: string; label: string; siteId?: string }[]) =>
+    withDb((db) => {
+      const stmt = db.prepare(
+        `INSERT INTO extensions (number, num_sort, label, label_lc, site_id, type, status, voicemail)
+         VALUES (?, ?, ?, ?, ?, 'fax', 'active', 0)`,
+      );
+      for (const r of rows) stmt.run(r.number, Number(r.number), r.label, r.label.toLowerCase(), r.siteId ?? 'hq');
+    });
+
+  /** What the contract says: number prefix or label substring, case-insensitive (JS lower-casing). */
+  const expected = (items: Extension[], term: string) => {
+    const t = term.trim().toLowerCase();
+    return items.filter((e) => (/^[0-9]+$/.test(t) && e.number.startsWith(t)) || e.label.toLowerCase().includes(t));
+  };
+
+  it('matches exactly what the term spells, even where Unicode case folding would match more', async () => {
+    // The default trigram tokenizer folds 'ſ' to 's' and 'ς' to 'σ'; the search must not.
+    insert([
+      { number: '9101', label: 'Jaſon Fixture' },
+      { number: '9102', label: 'ΟΔΥΣΣΕΥΣ Fixture' },
+      { number: '9103', label: 'Odyssey FIXTURE' },
+      { number: '9104', label: 'Kelvin \u212A Fixture' },
+    ]);
+    const items = await all();
+    expect(items).toHaveLength(304);
+    // (a NUL cannot go into the full-text query: such terms are matched by instr, and answered, not 500)
+    const terms = ['son', 'aſo', 'JAſON', 'οδυσ', 'υσσευς', 'υσσευσ', 'fixture', 'FIXT', 'kelvin k', '91', '910', 'ture', 'zz'];
+    for (const term of [...terms, 'fix\u0000ture', '\u0000\u0000\u0000']) {
+      const want = expected(items, term);
+      for (const sort of ['number', '-label']) {
+        const r = await list(`search=${encodeURIComponent(term)}&sort=${sort}&limit=1000`);
+        expect(r.total, `${term} ${sort}`).toBe(want.length);
+        expect(new Set(r.items.map((e) => e.number)), `${term} ${sort}`).toEqual(new Set(want.map((e) => e.number)));
+      }
+    }
+    expect((await list('search=son&limit=1000')).items.map((e) => e.number)).not.toContain('9101');
+    expect((await list('search=aſo')).items.map((e) => e.number)).toEqual(['9101']);
+  });
+
+  it('pages a search with a cursor under every sort: each match once, in order, total constant', async () => {
+    const items = await all();
+    for (const term of ['an', 'son', 'ar', 'queue', '1', '20']) {
+      const want = expected(items, term);
+      for (const sort of ['number', '-number', 'label', '-label', 'site', '-site']) {
+        const seen: Extension[] = [];
+        let cursor: string | null = null;
+        let pages = 0;
+        do {
+          const page = await list(`search=${term}&sort=${sort}&limit=7${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+          expect(page.total, `${term} ${sort}`).toBe(want.length);
+          seen.push(...page.items);
+          cursor = page.nextCursor;
+          pages++;
+        } while (cursor && pages < 200);
+        expect(seen.map((e) => e.number).sort(), `${term} ${sort}`).toEqual(want.map((e) => e.number).sort());
+        const key = (e: Extension): string =>
+          sort.endsWith('label')
+            ? `${e.label.toLowerCase()}\u0000${e.number}`
+            : sort.endsWith('site')
+              ? `${e.siteId}\u0000${e.number.padStart(10, '0')}`
+              : e.number.padStart(10, '0');
+        const keys = seen.map(key);
+        const sorted = [...keys].sort();
+        expect(keys, `${term} ${sort}`).toEqual(sort.startsWith('-') ? sorted.reverse() : sorted);
+      }
+    }
+  });
+
+  it('totals follow writes through the API and by other connections', async () => {
+    const blockedBefore = (await list('protection=blocked&search=a')).total;
+    const candidate = (await list('protection=unrestricted&limit=1000')).items.find((e) =>
+      e.label.toLowerCase().includes('a'),
+    ) as Extension;
+    expect(candidate).toBeDefined();
+    const r = await pbx.api<Extension>('POST', `/api/v1/extensions/${candidate.number}/protection/block`, {
+      ifMatch: candidate.etag,
+    });
+    expect(r.status, r.text).toBe(200);
+    expect((await list('protection=blocked&search=a')).total).toBe(blockedBefore + 1);
+    expect((await list('protection=unrestricted&search=a')).items.map((e) => e.number)).not.toContain(candidate.number);
+
+    const before = await list('search=zebra');
+    const beforeAll = (await list('limit=1')).total;
+    expect(before.total).toBe(0);
+    insert([
+      { number: '9201', label: 'Zebra Crossing' },
+      { number: '9202', label: 'zebra two', siteId: 'north' },
+    ]);
+    expect((await list('search=zebra')).total).toBe(2);
+    expect((await list('search=zeb&site=north')).items.map((e) => e.number)).toEqual(['9202']);
+    expect((await list('limit=1')).total).toBe(beforeAll + 2);
+    withDb((db) => db.prepare("UPDATE extensions SET label = 'Quagga', label_lc = 'quagga' WHERE number = '9201'").run());
+    expect((await list('search=zebra')).items.map((e) => e.number)).toEqual(['9202']);
+    expect((await list('search=quagga')).items.map((e) => e.number)).toEqual(['9201']);
+    withDb((db) => db.prepare("DELETE FROM extensions WHERE number IN ('9201', '9202')").run());
+    expect((await list('search=zebra')).total).toBe(0);
+    expect((await list('search=quagga')).total).toBe(0);
+    expect((await list('limit=1')).total).toBe(beforeAll);
+  });
+});
+
+describe('a data directory from schema version 1', () => {
+  it('is upgraded: the label index is rebuilt case-sensitive and search stays exact', async () => {
+    const pbx = await startTestPbx({ seed: 'demo' });
+    try {
+      await pbx.stop();
+      const file = join(pbx.dataDir, 'pbx.sqlite');
+      // Put back the schema-1 index (case-folding trigram) and an extension it would over-match.
+      const db = new Database(file);
+      db.exec(`
+        DROP TRIGGER extensions_fts_insert;
+        DROP TRIGGER extensions_fts_delete;
+        DROP TRIGGER extensions_fts_update;
+        DROP TABLE extensions_fts;
+        CREATE VIRTUAL TABLE extensions_fts USING fts5(
+          label_lc, content = 'extensions', content_rowid = 'id', tokenize = 'trigram'
+        );
+        CREATE TRIGGER extensions_fts_insert AFTER INSERT ON extensions BEGIN
+          INSERT INTO extensions_fts (rowid, label_lc) VALUES (new.id, new.label_lc);
+        END;
+        CREATE TRIGGER extensions_fts_delete AFTER DELETE ON extensions BEGIN
+          INSERT INTO extensions_fts (extensions_fts, rowid, label_lc) VALUES ('delete', old.id, old.label_lc);
+        END;
+        CREATE TRIGGER extensions_fts_update AFTER UPDATE OF label_lc ON extensions BEGIN
+          INSERT INTO extensions_fts (extensions_fts, rowid, label_lc) VALUES ('delete', old.id, old.label_lc);
+          INSERT INTO extensions_fts (rowid, label_lc) VALUES (new.id, new.label_lc);
+        END;
+        INSERT INTO extensions_fts (extensions_fts) VALUES ('rebuild');
+        INSERT INTO extensions (number, num_sort, label, label_lc, site_id, type, status, voicemail)
+          VALUES ('9301', 9301, 'Maſon Lodge', 'maſon lodge', 'hq', 'conference', 'active', 0);
+        PRAGMA user_version = 1;
+      `);
+      expect(db.prepare("SELECT count(*) FROM extensions_fts WHERE extensions_fts MATCH '\"son\"' AND rowid = (SELECT id FROM extensions WHERE number = '9301')").pluck().get()).toBe(1);
+      db.close();
+
+      await pbx.restart({ seed: 'none' });
+      const check = new Database(file, { readonly: true });
+      try {
+        expect(check.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(2);
+        const sql = check.prepare("SELECT sql FROM sqlite_schema WHERE name = 'extensions_fts'").pluck().get() as string;
+        expect(sql).toContain('case_sensitive 1');
+      } finally {
+        check.close();
+      }
+      const items = ((await pbx.api<ExtensionList>('GET', '/api/v1/extensions?limit=1000')).json as ExtensionList).items;
+      expect(items).toHaveLength(301);
+      for (const term of ['son', 'maſ', 'lodge', 'smith']) {
+        const r = ExtensionListSchema.parse((await pbx.api('GET', `/api/v1/extensions?limit=1000&search=${encodeURIComponent(term)}`)).json);
+        const want = items.filter((e) => e.label.toLowerCase().includes(term));
+        expect(r.total, term).toBe(want.length);
+        expect(r.items.map((e) => e.number), term).toEqual(want.map((e) => e.number));
+      }
+    } finally {
+      await pbx.cleanup();
+    }
   });
 });

@@ -39,6 +39,8 @@ interface Props {
   sortDir: SortDir;
   /** Changes when the query changes; the list then scrolls back to the top. */
   scrollResetKey: string;
+  /** The search text these rows were filtered with (data-query: lets a benchmark see the frame that shows it). */
+  search: string;
   onSort: (key: SortKey) => void;
   onActiveChange: (number: string) => void;
   onOpen: (number: string, how: 'keyboard' | 'pointer') => void;
@@ -55,6 +57,7 @@ export function ExtensionsGrid({
   sortKey,
   sortDir,
   scrollResetKey,
+  search,
   onSort,
   onActiveChange,
   onOpen,
@@ -181,6 +184,7 @@ export function ExtensionsGrid({
       aria-rowcount={visible.length + 1}
       aria-colcount={COLUMNS.length}
       data-version={version}
+      data-query={search}
       onKeyDown={onKeyDown}
     >
       <div role="rowgroup" className="grid-head">

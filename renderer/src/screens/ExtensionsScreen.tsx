@@ -299,6 +299,7 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
               sortKey={query.sortKey}
               sortDir={query.sortDir}
               scrollResetKey={scrollResetKey}
+              search={query.search}
               onSort={onSort}
               onActiveChange={onActiveChange}
               onOpen={openDetail}
