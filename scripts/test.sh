@@ -26,6 +26,7 @@ bash scripts/with-keyring.sh npx vitest run
 step "e2e (Playwright + Debian Chromium, browser mode, real server, real keychain)"
 bash scripts/with-keyring.sh npx playwright test -c test/e2e/playwright.config.ts
 step "electron smoke"
+node --input-type=module -e "const { findElectronBinary } = await import('./scripts/electron-binary.mjs'); const b = findElectronBinary(); if (!b.path) console.log('The Electron smoke test reports itself skipped here: ' + b.reason + '. The console ran in browser mode above.');"
 if [ -z "${DISPLAY:-}" ] && command -v xvfb-run >/dev/null; then
   xvfb-run -a npx playwright test -c test/electron/playwright.config.ts
 else
