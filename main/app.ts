@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startPbxServer } from '../server/index.js';
+import { defaultDataDir, startPbxServer } from '../server/index.js';
 import { ConnectionManager } from './core/connection.js';
 import { ProfileStore } from './core/profiles.js';
 import { createSecretStore } from './core/secrets.js';
@@ -47,7 +47,7 @@ export function defaultDirs(): { consoleDir: string; pbxDir: string } {
       : process.platform === 'darwin'
         ? path.join(os.homedir(), 'Library', 'Application Support')
         : process.env['XDG_CONFIG_HOME'] ?? path.join(os.homedir(), '.config');
-  return { consoleDir: path.join(base, 'pbx-warden'), pbxDir: path.join(base, 'pbx-warden', 'reference-pbx') };
+  return { consoleDir: path.join(base, 'pbx-warden'), pbxDir: defaultDataDir() };
 }
 
 export async function createConsoleApp(opts: ConsoleOptions): Promise<ConsoleApp> {
