@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultDataDir, startPbxServer } from '../server/index.js';
+import { defaultDataDir } from '../server/index.js';
+import type { SeedOption } from '../server/seed.js';
+import { inProcessPbx, type EmbeddedPbxHandle, type EmbeddedPbxStarter } from './embedded-pbx.js';
 import { ConnectionManager } from './core/connection.js';
 import { ProfileStore } from './core/profiles.js';
 import { createSecretStore } from './core/secrets.js';
@@ -21,7 +23,9 @@ export interface ConsoleOptions {
   /** Start the embedded reference PBX with this data directory (null = no embedded PBX). */
   embeddedDataDir: string | null;
   /** Seed for the embedded PBX's first run. */
-  seed?: 'demo' | 'none' | { extensions: number };
+  seed?: SeedOption;
+  /** How to start the embedded PBX (default: in this process). */
+  startEmbedded?: EmbeddedPbxStarter;
   /** Use the passphrase vault even if a keychain is reachable (tests). */
   forceVault?: boolean;
   log?: (line: string) => void;
@@ -66,12 +70,12 @@ export async function createConsoleApp(opts: ConsoleOptions): Promise<ConsoleApp
     onPbxEvent: (event) => hub.emit({ kind: 'pbx', event }),
   });
 
-  let pbx: Awaited<ReturnType<typeof startPbxServer>> | null = null;
+  let pbx: EmbeddedPbxHandle | null = null;
   const services: ConsoleServices = {
     mode: opts.mode, version: APP_VERSION, profiles, secrets, connection, embedded: null,
   };
   if (opts.embeddedDataDir) {
-    pbx = await startPbxServer({ dataDir: opts.embeddedDataDir, seed: opts.seed ?? 'demo', quiet: true });
+    pbx = await (opts.startEmbedded ?? inProcessPbx)(opts.embeddedDataDir, opts.seed ?? 'demo');
     profiles.upsertEmbedded(pbx.url, 'admin');
     services.embedded = {
       url: pbx.url,

@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defaultDataDir, startPbxServer } from './index.js';
-import { MAX_SEED_EXTENSIONS, type SeedOption } from './seed.js';
+import { parseSeedArg, type SeedOption } from './seed.js';
 
 const USAGE = `Usage: tsx server/cli.ts [--data-dir DIR] [--host HOST] [--port N] [--seed demo|none|N]
 
@@ -11,6 +11,8 @@ const USAGE = `Usage: tsx server/cli.ts [--data-dir DIR] [--host HOST] [--port N
   --host HOST      address to listen on (default 127.0.0.1)
   --port N         port, 0 = any free port (default 0)
   --seed S         first run only: demo (300 extensions), none, or a number of generated extensions
+  --ready-json     print one line PBX_READY {url, initialAdminPassword} instead of the banner (for a parent process);
+                   the server stops when its standard input closes
 `;
 
 export class UsageError extends Error {}
@@ -21,10 +23,12 @@ export interface CliOptions {
   port: number;
   seed: SeedOption;
   help: boolean;
+  /** For a parent process (the Electron console in development): one machine-readable line, no banner. */
+  readyJson: boolean;
 }
 
 export function parseArgs(argv: string[]): CliOptions {
-  const out: CliOptions = { dataDir: defaultDataDir(), host: '127.0.0.1', port: 0, seed: 'demo', help: false };
+  const out: CliOptions = { dataDir: defaultDataDir(), host: '127.0.0.1', port: 0, seed: 'demo', help: false, readyJson: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--help' || arg === '-h') {
@@ -62,10 +66,15 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       }
       case '--seed': {
-        const v = value();
-        if (v === 'demo' || v === 'none') out.seed = v;
-        else if (/^[0-9]{1,7}$/.test(v) && Number(v) <= MAX_SEED_EXTENSIONS) out.seed = { extensions: Number(v) };
-        else throw new UsageError(`--seed: "${v}" must be demo, none, or a number of extensions (0–${MAX_SEED_EXTENSIONS})`);
+        try {
+          out.seed = parseSeedArg(value());
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+        break;
+      }
+      case '--ready-json': {
+        out.readyJson = true;
         break;
       }
       default:
@@ -90,7 +99,14 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const server = await startPbxServer({ dataDir: opts.dataDir, host: opts.host, port: opts.port, seed: opts.seed });
+  const server = await startPbxServer({ dataDir: opts.dataDir, host: opts.host, port: opts.port, seed: opts.seed, quiet: opts.readyJson });
+  if (opts.readyJson) {
+    // The parent reads this one line from a pipe and keeps the first-run password in memory only.
+    process.stdout.write(`PBX_READY ${JSON.stringify({ url: server.url, initialAdminPassword: server.initialAdminPassword })}\n`);
+    process.stdin.on('end', () => void server.close().then(() => process.exit(0)));
+    process.stdin.resume();
+    return;
+  }
   process.stdout.write(`Reference PBX "${server.serverName}" listening on ${server.url}\n`);
   process.stdout.write(`Data directory: ${opts.dataDir}\n`);
   if (server.initialAdminPassword) {

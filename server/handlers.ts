@@ -246,10 +246,6 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       const ext = requireExtension(number);
       checkIfMatch(ctx.ifMatch, ext);
       if (ext.type !== 'phone_terminal') throw notSupported(ext);
-      if (body.password !== undefined) {
-        const issues = checkProtectionPassword(body.password);
-        if (issues.length) throw validationError(issues, 'protection_password_invalid');
-      }
       if (body.enabled && body.password === undefined && !ext.protection.passwordSet) {
         const message = 'password: enter a protection password (3 to 12 digits) to turn protection on';
         throw new AppError('protection_password_required', message, 422, [{ field: 'password', rule: 'required', message }]);

@@ -27,6 +27,13 @@ export async function regenerateAdminPassword(db: Db, hasher: Hasher): Promise<s
 }
 export const MAX_SEED_EXTENSIONS = 1_000_000;
 
+/** Parse a --seed value (demo | none | a number of extensions); throws with a message naming the rule. */
+export function parseSeedArg(v: string, flag = '--seed'): SeedOption {
+  if (v === 'demo' || v === 'none') return v;
+  if (/^[0-9]{1,7}$/.test(v) && Number(v) <= MAX_SEED_EXTENSIONS) return { extensions: Number(v) };
+  throw new Error(`${flag}: "${v}" must be demo, none, or a number of extensions (0–${MAX_SEED_EXTENSIONS})`);
+}
+
 const FIRST = [
   'Olivia', 'Liam', 'Emma', 'Noah', 'Ava', 'Oliver', 'Sophia', 'Elijah', 'Isabella', 'James', 'Mia', 'William',
   'Amelia', 'Benjamin', 'Harper', 'Lucas', 'Evelyn', 'Henry', 'Abigail', 'Theodore', 'Emily', 'Jack', 'Ella',

@@ -1,7 +1,7 @@
 // Domain model shared by the reference PBX, the console and (later) the export format.
 // zod schemas are the single source; TypeScript types are inferred from them.
 import { z } from 'zod';
-import { PROTECTION_PASSWORD_MAX, PROTECTION_PASSWORD_MIN } from './protection.js';
+import { PROTECTION_PASSWORD_MAX, PROTECTION_PASSWORD_MIN, protectionPasswordProblems } from './protection.js';
 
 export const ExtensionTypes = ['phone_terminal', 'queue', 'ivr', 'conference', 'fax'] as const;
 export const ExtensionTypeSchema = z.enum(ExtensionTypes);
@@ -73,9 +73,16 @@ export type Extension = z.infer<typeof ExtensionSchema>;
 
 export const ProtectionPasswordSchema = z
   .string()
-  .regex(/^[0-9]*$/, { message: 'the protection password may contain digits 0–9 only' })
-  .min(PROTECTION_PASSWORD_MIN, { message: `the protection password must be at least ${PROTECTION_PASSWORD_MIN} digits` })
-  .max(PROTECTION_PASSWORD_MAX, { message: `the protection password must be at most ${PROTECTION_PASSWORD_MAX} digits` });
+  .max(64, { message: 'the protection password must be at most 12 digits' })
+  .superRefine((value, ctx) => {
+    for (const p of protectionPasswordProblems(value)) ctx.addIssue({ code: 'custom', message: p.message, params: { rule: p.rule } });
+  })
+  .meta({
+    description: `Digits only, ${PROTECTION_PASSWORD_MIN} to ${PROTECTION_PASSWORD_MAX} of them`,
+    pattern: `^[0-9]{${PROTECTION_PASSWORD_MIN},${PROTECTION_PASSWORD_MAX}}$`,
+    minLength: PROTECTION_PASSWORD_MIN,
+    maxLength: PROTECTION_PASSWORD_MAX,
+  });
 
 export const RoleSchema = z.enum(['admin', 'receptionist']);
 export type Role = z.infer<typeof RoleSchema>;

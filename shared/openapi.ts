@@ -77,7 +77,7 @@ export function buildOpenApi(info: { version: string }): Json {
       operationId: def.operationId,
       summary: def.summary,
       tags: [def.tag],
-      security: def.auth === 'session' ? [{ bearer: [] }, { basic: [] }] : [],
+      security: def.auth === 'session' ? [{ bearer: [] }] : [],
     };
     const params = parametersOf(def, components);
     if (params.length) op['parameters'] = params;
@@ -125,8 +125,7 @@ export function buildOpenApi(info: { version: string }): Json {
     components: {
       schemas: components,
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer' },
-        basic: { type: 'http', scheme: 'basic', description: 'Only for admins with API access on' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'A token from POST /api/v1/session' },
       },
     },
   };

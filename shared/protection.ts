@@ -22,20 +22,27 @@ export function protectionPasswordRules(password: string): RuleResult[] {
   ];
 }
 
-/** Failed rules as field issues (empty = valid). */
-export function checkProtectionPassword(password: string, field = 'password'): FieldIssue[] {
-  const issues: FieldIssue[] = [];
+/**
+ * The failed rules of a protection password, each with a stable rule id and a message. The one source
+ * of the rule: the live feedback, the API schema (domain.ts) and the server all use it.
+ */
+export function protectionPasswordProblems(password: string): Array<{ rule: 'digits_only' | 'length'; message: string }> {
+  const problems: Array<{ rule: 'digits_only' | 'length'; message: string }> = [];
   if (!/^[0-9]*$/.test(password)) {
-    issues.push({ field, rule: 'digits_only', message: `${field}: the protection password may contain digits 0–9 only` });
+    problems.push({ rule: 'digits_only', message: 'the protection password may contain digits 0–9 only' });
   }
   if (password.length < PROTECTION_PASSWORD_MIN || password.length > PROTECTION_PASSWORD_MAX) {
-    issues.push({
-      field,
+    problems.push({
       rule: 'length',
-      message: `${field}: the protection password must be ${PROTECTION_PASSWORD_MIN} to ${PROTECTION_PASSWORD_MAX} digits (got ${password.length})`,
+      message: `the protection password must be ${PROTECTION_PASSWORD_MIN} to ${PROTECTION_PASSWORD_MAX} digits (got ${password.length})`,
     });
   }
-  return issues;
+  return problems;
+}
+
+/** Failed rules as field issues (empty = valid). */
+export function checkProtectionPassword(password: string, field = 'password'): FieldIssue[] {
+  return protectionPasswordProblems(password).map((p) => ({ field, rule: p.rule, message: `${field}: ${p.message}` }));
 }
 
 export type ProtectionStateName = 'unrestricted' | 'blocked';

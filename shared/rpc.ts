@@ -18,20 +18,40 @@ export const ProfileIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { message: 'a profile id is lowercase letters, digits and dashes' });
 
+/** Loopback hosts: plain http to them never leaves this computer. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function parseUrl(s: string): URL | null {
+  try {
+    return new URL(s);
+  } catch {
+    return null;
+  }
+}
+
 export const PbxUrlSchema = z
   .string()
   .max(2048)
-  .refine(
-    (s) => {
-      try {
-        const u = new URL(s);
-        return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password && u.hostname !== '';
-      } catch {
-        return false;
-      }
-    },
-    { message: 'enter an http:// or https:// address, without a user name or password in it', params: { rule: 'url' } },
-  );
+  .superRefine((s, ctx) => {
+    const u = parseUrl(s);
+    if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || u.hostname === '') {
+      ctx.addIssue({ code: 'custom', message: 'enter an http:// or https:// address, e.g. https://pbx.example.com', params: { rule: 'url' } });
+      return;
+    }
+    if (u.username || u.password) {
+      ctx.addIssue({ code: 'custom', message: 'leave the user name and password out of the address', params: { rule: 'url' } });
+    }
+    if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'use https:// for a PBX on another computer: plain http would send the admin password unencrypted',
+        params: { rule: 'https_required' },
+      });
+    }
+  });
 
 export const ProfileSchema = z
   .object({

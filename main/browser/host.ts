@@ -12,8 +12,8 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Router } from '../rpc/router.js';
 import type { EventHub } from '../rpc/event-hub.js';
+import { CSP_HEADER } from '../../shared/csp.js';
 
-const COOKIE = 'warden_session';
 const MAX_BODY = 1024 * 1024;
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -27,9 +27,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; " +
-  "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export interface BrowserHost {
   /** The URL to open once: it carries the one-time token. */
@@ -76,9 +73,12 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
   const staticRoot = path.resolve(opts.staticDir);
   let origin = '';
   let hostHeader = '';
+  // Cookies are shared by every port of 127.0.0.1: the name carries the port, so two consoles side by
+  // side keep their own sessions and no other loopback service is sent ours by name.
+  let COOKIE = 'warden_session';
 
   const securityHeaders = {
-    'Content-Security-Policy': CSP,
+    'Content-Security-Policy': CSP_HEADER,
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',
     'Referrer-Policy': 'no-referrer',
@@ -95,6 +95,20 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
   };
 
   const server = http.createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch {
+      // A malformed request line or path must never take the console (and the embedded PBX) down.
+      if (!res.headersSent) send(res, 400, 'Bad request');
+      else res.destroy();
+    }
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     for (const [k, v] of Object.entries(securityHeaders)) res.setHeader(k, v);
     // DNS rebinding: only our own loopback host:port.
     if (req.headers.host !== hostHeader) return send(res, 421, 'Wrong Host header: open the console at ' + origin);
@@ -120,7 +134,8 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
         Location: '/',
         'Cache-Control': 'no-store',
       });
-      return res.end();
+      res.end();
+      return;
     }
 
     if (url.pathname.startsWith('/rpc/')) {
@@ -130,7 +145,12 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       if (reqOrigin === undefined) return send(res, 403, 'RPC calls must come from the console page');
       const ctype = req.headers['content-type'] ?? '';
       if (!ctype.startsWith('application/json')) return send(res, 415, 'RPC bodies are application/json');
-      const channel = decodeURIComponent(url.pathname.slice('/rpc/'.length));
+      let channel: string;
+      try {
+        channel = decodeURIComponent(url.pathname.slice('/rpc/'.length));
+      } catch {
+        return send(res, 400, 'Bad channel name');
+      }
       return readBody(req, res, (raw) => {
         let payload: unknown;
         try {
@@ -144,7 +164,7 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed');
     return serveStatic(url.pathname, req, res);
-  });
+  }
 
   function readBody(req: http.IncomingMessage, res: http.ServerResponse, done: (raw: string) => void): void {
     const tooLarge = () =>
@@ -213,7 +233,7 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       return send(
         res,
         401,
-        '<!doctype html><meta charset="utf-8"><title>PBX Warden</title><p style="font:16px system-ui;margin:3em">' +
+        '<!doctype html><meta charset="utf-8"><title>PBX Warden</title><p>' +
           'This console tab is not signed in. Open the address printed by <code>npm start</code> again.</p>',
         'text/html; charset=utf-8',
       );
@@ -224,7 +244,9 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       'Cache-Control': target.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-store',
     });
     if (req.method === 'HEAD') return void res.end();
-    createReadStream(target).pipe(res);
+    createReadStream(target)
+      .on('error', () => res.destroy())
+      .pipe(res);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -234,6 +256,7 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
   const port = (server.address() as AddressInfo).port;
   origin = `http://127.0.0.1:${port}`;
   hostHeader = `127.0.0.1:${port}`;
+  COOKIE = `warden_session_${port}`;
 
   return {
     launchUrl: `${origin}/?token=${launchToken}`,

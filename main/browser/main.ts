@@ -4,21 +4,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConsoleApp, defaultDirs } from '../app.js';
 import { startBrowserHost } from './host.js';
+import { parseSeedArg, type SeedOption } from '../../server/seed.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-function parseSeed(v: string | undefined): 'demo' | 'none' | { extensions: number } {
-  if (!v || v === 'demo') return 'demo';
-  if (v === 'none') return 'none';
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) {
-    console.error(`--seed: expected demo, none or a number of extensions from 1 to 1000000 (got “${v}”)`);
+function parseSeed(v: string | undefined): SeedOption {
+  if (!v) return 'demo';
+  try {
+    return parseSeedArg(v);
+  } catch (err) {
+    console.error((err as Error).message);
     process.exit(2);
   }
-  return { extensions: n };
 }
 
 export async function main(): Promise<void> {

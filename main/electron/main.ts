@@ -1,12 +1,14 @@
 // Electron composition root — the ONLY folder that imports electron.
 // Window hardening: sandbox, contextIsolation, no nodeIntegration, strict CSP, navigation and
 // window.open blocked, permission requests denied, every IPC message's sender checked.
-import { app, BrowserWindow, ipcMain, session, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createConsoleApp, defaultDirs } from '../app.js';
-import { CSP } from '../browser/host.js';
+import { childProcessPbx, inProcessPbx } from '../embedded-pbx.js';
+import { CSP_HEADER } from '../../shared/csp.js';
 import { RPC_PREFIX } from '../../shared/rpc.js';
+import { parseSeedArg } from '../../server/seed.js';
 
 const RPC_CHANNEL = `${RPC_PREFIX}rpc`;
 const EVENT_CHANNEL = `${RPC_PREFIX}event`;
@@ -34,32 +36,46 @@ function harden(contents: WebContents): void {
   });
   contents.on('will-redirect', (e) => e.preventDefault());
   contents.on('will-attach-webview', (e) => e.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    // Only documentation links leave the app, and only to the system browser.
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
+  // No new windows, and nothing handed to the system browser: the console has no external links.
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 async function main(): Promise<void> {
+  // One console per user: a second start focuses the first window instead of sharing its data.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
   await app.whenReady();
+  // The same folders as browser mode, so both modes see the same profiles and the same embedded PBX.
   const dirs = defaultDirs();
-  const consoleDir = process.env['WARDEN_HOME'] ? dirs.consoleDir : app.getPath('userData');
-  const pbxDir = process.env['WARDEN_HOME'] ? dirs.pbxDir : path.join(app.getPath('userData'), 'reference-pbx');
+  const seedArg = arg('seed');
   const consoleApp = await createConsoleApp({
     mode: 'electron',
-    consoleDir,
-    embeddedDataDir: process.argv.includes('--no-embedded') ? null : pbxDir,
+    consoleDir: dirs.consoleDir,
+    embeddedDataDir: process.argv.includes('--no-embedded') ? null : dirs.pbxDir,
+    seed: seedArg ? parseSeedArg(seedArg) : 'demo',
+    // Packaged builds carry native modules rebuilt for Electron; in development they are built for
+    // Node, so the embedded PBX runs on the Node that ran `npm start`.
+    startEmbedded: app.isPackaged
+      ? inProcessPbx
+      : childProcessPbx(process.env['npm_node_execpath'] ?? 'node', path.join(__dirname, '..', 'server', 'cli.mjs')),
     log: (line) => console.error(`[console] ${line}`),
   });
-  if (consoleApp.initialAdminPassword) {
-    console.log(`Embedded reference PBX created. Admin password (shown only this once): ${consoleApp.initialAdminPassword}`);
-  }
+  // The first-run admin password is not printed here (a GUI app's stdout ends in system logs): the
+  // console keeps it in the keychain, or in memory until the vault is created.
 
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
+  // file:// pages get their policy from the <meta> tag (same source: shared/csp.ts); this header
+  // covers anything the session loads over a protocol that has headers.
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
-    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP_HEADER] } });
   });
   app.on('web-contents-created', (_e, contents) => harden(contents));
 
@@ -86,6 +102,10 @@ async function main(): Promise<void> {
     },
   });
   win.once('ready-to-show', () => win.show());
+  app.on('second-instance', () => {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
 
   ipcMain.handle(RPC_CHANNEL, async (event, channel: unknown, payload: unknown) => {
     if (!isOurFrame(event, win)) {

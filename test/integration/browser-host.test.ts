@@ -2,6 +2,7 @@
 // Origin, missing Origin on RPC, oversized and malformed bodies, CORS. The real console composition
 // (embedded reference PBX, real router) behind it.
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,11 +104,39 @@ describe('browser-mode bridge security', () => {
     expect(fields).toEqual(expect.arrayContaining(['number', 'etag']));
   });
 
-  it('serves no file outside the renderer folder', async () => {
-    for (const p of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json']) {
-      const res = await requestFrom(`${host.origin}${p}`, { headers: { Cookie: cookie } });
-      expect(res.text).not.toMatch(/"name": "pbx-warden"/);
+  it('serves no file outside the renderer folder (raw request targets, not normalised by a client)', async () => {
+    // A canary next to the static folder: a traversal would serve it.
+    writeFileSync(path.join(home, 'canary.txt'), 'TRAVERSAL-CANARY');
+    const port = Number(new URL(host.origin).port);
+    const raw = (target: string) =>
+      new Promise<string>((resolve, reject) => {
+        const sock = net.connect(port, '127.0.0.1', () => {
+          sock.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${cookie ? `Cookie: ${cookie}\r\n` : ''}Connection: close\r\n\r\n`);
+        });
+        let out = '';
+        sock.on('data', (c) => (out += c.toString()));
+        sock.on('end', () => resolve(out));
+        sock.on('error', reject);
+      });
+    // The canary is reachable in principle: the same folder layout one level up is what is attacked.
+    for (const t of ['/../canary.txt', '/%2e%2e/canary.txt', '/..%2fcanary.txt', '/%2e%2e%2fcanary.txt', '/static/../../canary.txt', '/..\\canary.txt', '//../canary.txt']) {
+      const res = await raw(t);
+      expect(res, t).toMatch(/^HTTP\/1\.1 \d{3}/);
+      expect(res, t).not.toContain('TRAVERSAL-CANARY');
     }
+  });
+
+  it('survives malformed request lines and paths', async () => {
+    const port = Number(new URL(host.origin).port);
+    for (const line of ['GET http://[ HTTP/1.1', 'GET /%E0%A4%A HTTP/1.1', 'GET /rpc/%ZZ HTTP/1.1', 'BREW / HTTP/1.1']) {
+      await new Promise<void>((resolve) => {
+        const sock = net.connect(port, '127.0.0.1', () => sock.write(`${line}\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`));
+        sock.on('data', () => undefined);
+        sock.on('close', () => resolve());
+        sock.on('error', () => resolve());
+      });
+    }
+    expect((await rpc('app.info', {})).status).toBe(200);
   });
 
   it('connected to the embedded PBX at start-up, and keeps no secret in plain text on disk', async () => {

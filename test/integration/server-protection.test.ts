@@ -72,10 +72,10 @@ describe('phone password protection', () => {
   it('refuses 2-digit, 13-digit and non-digit passwords naming the field and rule, and changes nothing', async () => {
     const ext = take();
     const cases: [unknown, string][] = [
-      ['12', 'min'],
-      ['1234567890123', 'max'],
-      ['12a4', 'pattern'],
-      ['', 'min'],
+      ['12', 'length'],
+      ['1234567890123', 'length'],
+      ['12a4', 'digits_only'],
+      ['', 'length'],
       [1234, 'type_string'],
     ];
     for (const [password, rule] of cases) {

@@ -22,7 +22,13 @@ function caught(fn: () => unknown): AppError {
 describe('ProfileSchema', () => {
   it('accepts http and https URLs and fills the default TLS mode', () => {
     expect(ProfileSchema.parse(valid).tls).toEqual({ mode: 'system' });
-    expect(ProfileSchema.safeParse({ ...valid, url: 'http://10.0.0.5:8080/' }).success).toBe(true);
+    expect(ProfileSchema.safeParse({ ...valid, url: 'http://127.0.0.1:8080/' }).success).toBe(true);
+    expect(ProfileSchema.safeParse({ ...valid, url: 'http://localhost:8080/' }).success).toBe(true);
+    expect(ProfileSchema.safeParse({ ...valid, url: 'http://[::1]:8080/' }).success).toBe(true);
+    // plain http beyond this computer would carry the admin password in clear
+    const lan = ProfileSchema.safeParse({ ...valid, url: 'http://10.0.0.5:8080/' });
+    expect(lan.success).toBe(false);
+    expect(lan.error?.issues[0]).toMatchObject({ path: ['url'], params: { rule: 'https_required' } });
   });
 
   it.each([

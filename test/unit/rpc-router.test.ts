@@ -32,7 +32,7 @@ describe('rpc router', () => {
     expect(res.error.code).toBe('invalid_payload');
     const fields = res.error.details!.map((d) => `${d.field}:${d.rule}`);
     expect(fields).toContain('number:pattern');
-    expect(fields).toContain('update.password:min');
+    expect(fields).toContain('update.password:length');
     expect(res.error.message).toMatch(/number/);
     expect(handlers['protection.set']).not.toHaveBeenCalled();
   });
