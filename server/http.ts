@@ -140,7 +140,10 @@ export function createHttp(opts: { quiet: boolean }): FastifyInstance {
   });
 
   app.setErrorHandler((err: unknown, req, reply) => {
-    if (err instanceof AppError) return errorReply(reply, err.status, err.toBody());
+    if (err instanceof AppError) {
+      if (err.status === 429) reply.header('Retry-After', '1');
+      return errorReply(reply, err.status, err.toBody());
+    }
     const e = err as { code?: string; statusCode?: number; message?: string };
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.statusCode === 413) {
       return errorReply(reply, 413, {

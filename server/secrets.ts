@@ -2,7 +2,9 @@
 import argon2 from 'argon2';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { AppError } from '../shared/errors.js';
 
 export const PEPPER_FILE = 'pepper.key';
 const PEPPER_BYTES = 32;
@@ -33,21 +35,51 @@ export function loadPepper(dataDir: string, databaseIsNew: boolean): Buffer {
   return pepper;
 }
 
+/**
+ * argon2 work is CPU- and memory-bound (19 MiB each): at most one per core runs at a time, a bounded
+ * queue waits, and beyond the queue a request is refused at once with 429 (the client honours
+ * Retry-After) instead of starving every login behind a flood of unauthenticated device requests.
+ */
 export class Hasher {
   /** A hash of a random value, verified against when there is nothing to verify, so timing tells nothing. */
   private dummy: Promise<string> | undefined;
-  constructor(private readonly pepper: Buffer) {}
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(
+    private readonly pepper: Buffer,
+    readonly limits: { concurrency: number; queue: number } = { concurrency: availableParallelism(), queue: 64 },
+  ) {}
+
+  private async slot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limits.concurrency) {
+      if (this.waiting.length >= this.limits.queue) {
+        throw new AppError('rate_limited', 'The PBX is busy checking passwords. Try again in a moment.', 429);
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running++;
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // hand the slot over
+      else this.running--;
+    }
+  }
 
   hash(secret: string): Promise<string> {
-    return argon2.hash(secret, { ...ARGON2_OPTIONS, secret: this.pepper });
+    return this.slot(() => argon2.hash(secret, { ...ARGON2_OPTIONS, secret: this.pepper }));
   }
 
   async verify(hash: string, secret: string): Promise<boolean> {
-    try {
-      return await argon2.verify(hash, secret, { secret: this.pepper });
-    } catch {
-      return false;
-    }
+    return this.slot(async () => {
+      try {
+        return await argon2.verify(hash, secret, { secret: this.pepper });
+      } catch {
+        return false;
+      }
+    });
   }
 
   /** Spend the same time as a real verification, and fail. */
