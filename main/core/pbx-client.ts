@@ -1,11 +1,12 @@
 // The console's client for the PBX management API: axios (exact version pinned in package.json),
 // timeouts, retry with backoff for idempotent calls, If-Match handling, typed errors, and SSE.
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { API_BASE, pathFor, routes, type RouteDef } from '../../shared/api.js';
 import { AppError, ErrorBodySchema } from '../../shared/errors.js';
@@ -22,7 +23,26 @@ export interface PbxClientOptions {
   /** Backoff base; the n-th retry waits base * 2^n ± jitter, or Retry-After when given. */
   backoffMs?: number;
   userAgent?: string;
+  /**
+   * The live event stream is given up and reopened when nothing (not even the PBX's 15 s heartbeat
+   * comment) arrived for this long: a half-open connection never ends by itself. Default 40 s.
+   */
+  streamIdleTimeoutMs?: number;
 }
+
+export interface EventStreamOptions {
+  /** Overrides the client's streamIdleTimeoutMs for this stream. */
+  idleTimeoutMs?: number;
+  /**
+   * Called when the PBX refuses the stream with 401 (session expired or revoked): log in again, then
+   * the stream reconnects at once (after the last event id). A rejection is reported through onState
+   * and retried with backoff — unless the caller closed the stream meanwhile.
+   */
+  onUnauthorized?: () => Promise<void>;
+}
+
+/** The default idle limit of the event stream: more than twice the PBX's 15 s heartbeat. */
+export const STREAM_IDLE_TIMEOUT_MS = 40_000;
 
 export interface CallOptions {
   params?: Record<string, string>;
@@ -72,16 +92,63 @@ function pinnedAgent(fingerprint: string): https.Agent {
   return agent;
 }
 
+function caFileError(rule: string, reason: string): AppError {
+  const message = `tls.caFile: ${reason}`;
+  return new AppError('profile_invalid', message, 400, [{ field: 'tls.caFile', rule, message }]);
+}
+
+/**
+ * Read the profile's CA file: PEM with one or more certificates, or a single DER certificate. Node
+ * silently ignores a CA that is not PEM (every connection would then fail with a puzzling certificate
+ * error), so each certificate is parsed here, and every failure names the field and the reason.
+ */
+export function loadCaFile(file: string): string {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const why: Record<string, string> = {
+      ENOENT: 'does not exist',
+      EACCES: 'cannot be read (permission denied)',
+      EPERM: 'cannot be read (permission denied)',
+      EISDIR: 'is a folder, not a certificate file',
+      ENOTDIR: 'does not exist (a part of the path is not a folder)',
+    };
+    return failCa('readable', `the CA certificate file ${file} ${why[code] ?? `cannot be read (${code || (err as Error).message})`}`);
+  }
+  const pem = raw.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g);
+  if (pem) {
+    for (const [i, block] of pem.entries()) {
+      try {
+        new X509Certificate(block);
+      } catch {
+        return failCa('certificate', `certificate ${i + 1} in ${file} is damaged and cannot be read`);
+      }
+    }
+    return `${pem.join('\n')}\n`;
+  }
+  try {
+    return new X509Certificate(raw).toString(); // DER
+  } catch {
+    return failCa('certificate', `${file} is not a certificate file (expected PEM text starting with -----BEGIN CERTIFICATE-----)`);
+  }
+}
+
+function failCa(rule: string, reason: string): never {
+  throw caFileError(rule, reason);
+}
+
 function agentsFor(tlsOpts: Profile['tls'] | undefined): { httpAgent: http.Agent; httpsAgent: https.Agent } {
-  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   let httpsAgent: https.Agent;
   if (tlsOpts?.mode === 'ca' && tlsOpts.caFile) {
-    httpsAgent = new https.Agent({ keepAlive: true, ca: readFileSync(tlsOpts.caFile) });
+    httpsAgent = new https.Agent({ keepAlive: true, ca: loadCaFile(tlsOpts.caFile) });
   } else if (tlsOpts?.mode === 'pin' && tlsOpts.fingerprint) {
     httpsAgent = pinnedAgent(tlsOpts.fingerprint);
   } else {
     httpsAgent = new https.Agent({ keepAlive: true });
   }
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   return { httpAgent, httpsAgent };
 }
 
@@ -104,6 +171,12 @@ export function toAppError(err: unknown, baseUrl: string): AppError {
         if (e.currentEtag !== undefined) extra.currentEtag = e.currentEtag;
         return new AppError(e.code as AppError['code'], e.message, res.status, e.details, extra);
       }
+      if (res.status === 401) {
+        return new AppError('unauthorized', `The PBX at ${baseUrl} refused the session (HTTP 401); log in again`, 401);
+      }
+      if (res.status === 502 || res.status === 503 || res.status === 504) {
+        return new AppError('pbx_unreachable', `The PBX at ${baseUrl} is not available (HTTP ${res.status})`, 503);
+      }
       return new AppError('pbx_error', `The PBX answered HTTP ${res.status} without a readable error`, res.status);
     }
     const code = (err.code ?? (err.cause as { code?: string } | undefined)?.code ?? '') as string;
@@ -116,6 +189,57 @@ export function toAppError(err: unknown, baseUrl: string): AppError {
     return new AppError('pbx_unreachable', `The PBX at ${baseUrl} cannot be reached (${code || err.message})`, 503);
   }
   return new AppError('internal', 'Unexpected error talking to the PBX', 500);
+}
+
+const ERROR_BODY_MAX = 64 * 1024;
+const ERROR_BODY_TIMEOUT_MS = 5_000;
+
+/**
+ * Read a small error body from a streamed response. With responseType 'stream', axios rejects an error
+ * status with the unread stream as response.data: read it (and so free the connection for reuse) and
+ * parse it as JSON, so the error maps like any other. A body too large, too slow or broken is dropped.
+ */
+export function readErrorBody(stream: Readable, limit = ERROR_BODY_MAX, timeoutMs = ERROR_BODY_TIMEOUT_MS): Promise<unknown> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (value: unknown) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(value);
+    };
+    const giveUp = () => {
+      stream.destroy();
+      finish(undefined);
+    };
+    const timer = setTimeout(giveUp, timeoutMs);
+    stream.on('data', (chunk: Buffer | string) => {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += b.length;
+      if (size > limit) return giveUp();
+      chunks.push(b);
+    });
+    stream.once('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        finish(JSON.parse(text));
+      } catch {
+        finish(text === '' ? undefined : text);
+      }
+    });
+    stream.on('error', () => finish(undefined));
+    stream.once('close', () => finish(undefined));
+  });
+}
+
+/** toAppError for a request made with responseType 'stream': reads the error body first. */
+export async function toAppErrorFromStream(err: unknown, baseUrl: string): Promise<AppError> {
+  if (err instanceof AxiosError && err.response && err.response.data instanceof Readable) {
+    err.response.data = await readErrorBody(err.response.data);
+  }
+  return toAppError(err, baseUrl);
 }
 
 function isRetryable(err: unknown): boolean {
@@ -138,11 +262,14 @@ export class PbxClient {
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly agents: { httpAgent: http.Agent; httpsAgent: https.Agent };
+  private readonly streamIdleMs: number;
 
+  /** Throws AppError profile_invalid (field tls.caFile) when the profile's CA file is unusable. */
   constructor(opts: PbxClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.retries = opts.retries ?? 3;
     this.backoffMs = opts.backoffMs ?? 250;
+    this.streamIdleMs = opts.streamIdleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS;
     this.agents = agentsFor(opts.tls);
     this.http = axios.create({
       baseURL: this.baseUrl,
@@ -191,71 +318,141 @@ export class PbxClient {
   }
 
   /**
-   * Open the live event stream. Reconnects with backoff and resumes after the last event id.
-   * Returns a function that closes it for good.
+   * Open the live event stream. Reconnects with backoff and resumes after the last event id; on 401
+   * asks `opts.onUnauthorized` to log in again; gives up a stream that stays silent longer than the
+   * idle limit (a half-open connection) and reconnects. Returns a function that closes it for good.
    */
   openEvents(
     token: () => string | null,
     onEvent: (ev: PbxEvent) => void,
     onState: (state: { up: boolean; error?: AppError; retryInMs?: number }) => void,
+    opts: EventStreamOptions = {},
   ): () => void {
+    const idleMs = opts.idleTimeoutMs ?? this.streamIdleMs;
     let closed = false;
     let lastId: string | undefined;
     let current: Readable | null = null;
+    let pending: AbortController | null = null;
     let failures = 0;
-    let timer: NodeJS.Timeout | null = null;
+    /** One re-login per attempt: a PBX that keeps refusing new sessions falls back to the backoff. */
+    let reloggedIn = false;
+    let retryTimer: NodeJS.Timeout | null = null;
+    let idleTimer: NodeJS.Timeout | null = null;
+
+    const stopIdle = () => {
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = null;
+    };
+    const armIdle = (onSilence: () => void) => {
+      stopIdle();
+      if (idleMs > 0 && !closed) idleTimer = setTimeout(onSilence, idleMs);
+    };
+    const silentError = () =>
+      new AppError('pbx_unreachable', `The live event stream from ${this.baseUrl} went silent for ${Math.round(idleMs / 100) / 10} s`, 504);
 
     const schedule = (error: AppError) => {
       if (closed) return;
       const wait = Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.75 + Math.random() * 0.5);
       failures++;
       onState({ up: false, error, retryInMs: wait });
-      timer = setTimeout(connect, wait);
+      retryTimer = setTimeout(() => {
+        retryTimer = null;
+        reloggedIn = false;
+        void connect();
+      }, wait);
     };
 
-    const connect = async () => {
+    const connect = async (): Promise<void> => {
       if (closed) return;
+      const abort = new AbortController();
+      pending = abort;
+      let timedOut = false;
+      // The watchdog covers the wait for the response headers too.
+      armIdle(() => {
+        timedOut = true;
+        abort.abort();
+      });
+      let stream: Readable;
       try {
         const headers: Record<string, string> = { Accept: 'text/event-stream' };
         const t = token();
         if (t) headers['Authorization'] = `Bearer ${t}`;
         if (lastId) headers['Last-Event-ID'] = lastId;
-        const res = await this.http.get(`${API_BASE}/events`, { headers, responseType: 'stream', timeout: 0 });
-        const stream = res.data as Readable;
-        current = stream;
-        failures = 0;
-        onState({ up: true });
-        const parser = new SseParser((msg) => {
-          if (msg.id) lastId = msg.id;
-          let json: unknown;
+        const res = await this.http.get(`${API_BASE}/events`, { headers, responseType: 'stream', timeout: 0, signal: abort.signal });
+        stream = res.data as Readable;
+      } catch (err) {
+        stopIdle();
+        if (pending === abort) pending = null;
+        if (closed) {
+          if (err instanceof AxiosError && err.response?.data instanceof Readable) err.response.data.destroy();
+          return;
+        }
+        const error = timedOut ? silentError() : await toAppErrorFromStream(err, this.baseUrl);
+        if (closed) return;
+        if (error.code === 'unauthorized' && opts.onUnauthorized && !reloggedIn) {
+          reloggedIn = true;
           try {
-            json = JSON.parse(msg.data);
-          } catch {
+            await opts.onUnauthorized();
+          } catch (reloginErr) {
+            schedule(toAppError(reloginErr, this.baseUrl));
             return;
           }
-          const parsed = PbxEventSchema.safeParse(json);
-          if (parsed.success) onEvent(parsed.data);
-        });
-        stream.setEncoding('utf8');
-        stream.on('data', (chunk: string) => parser.push(chunk));
-        const ended = () => {
-          if (current !== stream) return;
-          current = null;
-          schedule(new AppError('pbx_unreachable', `The live event stream from ${this.baseUrl} ended`, 503));
-        };
-        stream.on('end', ended);
-        stream.on('error', ended);
-        stream.on('close', ended);
-      } catch (err) {
-        schedule(toAppError(err, this.baseUrl));
+          return connect();
+        }
+        schedule(error);
+        return;
       }
+      if (pending === abort) pending = null;
+      if (closed) {
+        // Closed while the request was under way: this stream belongs to nobody.
+        stopIdle();
+        stream.destroy();
+        return;
+      }
+      current = stream;
+      failures = 0;
+      reloggedIn = false;
+      const onSilence = () => stream.destroy(silentError());
+      armIdle(onSilence);
+      onState({ up: true });
+      const parser = new SseParser((msg) => {
+        if (msg.id) lastId = msg.id;
+        let json: unknown;
+        try {
+          json = JSON.parse(msg.data);
+        } catch {
+          return;
+        }
+        const parsed = PbxEventSchema.safeParse(json);
+        if (parsed.success) onEvent(parsed.data);
+      });
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        armIdle(onSilence);
+        parser.push(chunk);
+      });
+      const ended = (err?: unknown) => {
+        if (current !== stream) return;
+        current = null;
+        stopIdle();
+        stream.destroy();
+        schedule(err instanceof AppError ? err : new AppError('pbx_unreachable', `The live event stream from ${this.baseUrl} ended`, 503));
+      };
+      stream.on('end', () => ended());
+      stream.on('error', (err) => ended(err));
+      stream.on('close', () => ended());
     };
     void connect();
     return () => {
       closed = true;
-      if (timer) clearTimeout(timer);
-      current?.destroy();
+      if (retryTimer) clearTimeout(retryTimer);
+      retryTimer = null;
+      stopIdle();
+      pending?.abort();
+      pending = null;
+      const s = current;
       current = null;
+      s?.destroy();
     };
   }
 

@@ -1,26 +1,15 @@
 // The console's RPC handlers: plain functions over the core services. Transport-agnostic.
 import { routes } from '../../shared/api.js';
 import { AppError } from '../../shared/errors.js';
-import type { Profile, ProfileView, SecretsStatus } from '../../shared/rpc.js';
+import type { ConnectionStatus, Profile, ProfileView } from '../../shared/rpc.js';
 import { secretKeyFor, type ConnectionManager } from '../core/connection.js';
+import type { ProfileInput, ProfileStore } from '../core/profiles.js';
+import type { SecretStore } from '../core/secrets.js';
 import type { Handlers } from './router.js';
 
-export interface ProfileStoreLike {
-  list(): Profile[];
-  get(id: string): Profile;
-  save(input: Omit<Profile, 'id' | 'kind'> & { id?: string | undefined }): Profile;
-  delete(id: string): void;
-  lastProfileId: string | null;
-}
-
-export interface SecretStoreLike {
-  status(): SecretsStatus;
-  get(key: string): Promise<string | null>;
-  set(key: string, value: string): Promise<void>;
-  delete(key: string): Promise<void>;
-  createVault(passphrase: string): Promise<SecretsStatus>;
-  unlockVault(passphrase: string): Promise<SecretsStatus>;
-}
+/** The core services the handlers use (kept as names for existing imports). */
+export type ProfileStoreLike = ProfileStore;
+export type SecretStoreLike = SecretStore;
 
 export interface EmbeddedPbx {
   url: string;
@@ -44,6 +33,9 @@ export function scopeFor(services: ConsoleServices, profile: Profile): string | 
   return profile.kind === 'embedded' && services.embedded ? services.embedded.secretScope : undefined;
 }
 
+/** The start of the status note while the embedded PBX's first-run password waits for the secret store. */
+const PENDING_NOTE = 'Connected, but the password could not be saved yet';
+
 /** Move the embedded PBX's first-run password into the secret store once it is usable. */
 export async function flushPendingSecret(services: ConsoleServices): Promise<void> {
   const emb = services.embedded;
@@ -54,6 +46,9 @@ export async function flushPendingSecret(services: ConsoleServices): Promise<voi
   if (!local) return;
   await services.secrets.set(secretKeyFor(local, emb.secretScope), emb.pendingPassword);
   emb.pendingPassword = null;
+  // The "could not be saved yet" note of the current connection is no longer true.
+  const current = services.connection.getStatus();
+  if (current.profileId === local.id && current.message?.startsWith(PENDING_NOTE)) services.connection.annotate(null);
 }
 
 export async function hasSecret(services: ConsoleServices, p: Profile): Promise<boolean> {
@@ -71,24 +66,71 @@ async function view(services: ConsoleServices, p: Profile): Promise<ProfileView>
   return { ...p, hasSecret: await hasSecret(services, p) };
 }
 
-/** Connect to a profile; used by the RPC channel and by the start-up auto-connect. */
-export async function connectProfile(services: ConsoleServices, profileId: string, password?: string) {
+function reasonOf(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.trim().replace(/\.+$/, '') || 'unknown error';
+}
+
+/**
+ * Connect to a profile; used by the RPC channel and by the start-up auto-connect. A typed password that
+ * worked is saved; if saving fails the connection stays up and the status message says so.
+ */
+export async function connectProfile(services: ConsoleServices, profileId: string, password?: string): Promise<ConnectionStatus> {
   const profile = services.profiles.get(profileId);
   const scope = scopeFor(services, profile);
-  const typed = password ?? (profile.kind === 'embedded' ? services.embedded?.pendingPassword ?? undefined : undefined);
-  const status = await services.connection.connect(profile, typed, scope);
+  const pending = profile.kind === 'embedded' ? services.embedded?.pendingPassword ?? undefined : undefined;
+  const typed = password ?? pending;
+  let status = await services.connection.connect(profile, typed, scope);
   if (typed) {
     // It worked: keep it. While the vault is still locked, the embedded PBX's first-run password
-    // stays pending in memory (flushed when the vault opens); a typed one is simply asked again later.
+    // stays pending in memory (flushed when the vault opens); a typed one is asked again next time.
     try {
       await services.secrets.set(secretKeyFor(profile, scope), typed);
       if (profile.kind === 'embedded' && services.embedded?.pendingPassword === typed) services.embedded.pendingPassword = null;
     } catch (err) {
-      if (!(err instanceof AppError)) throw err;
+      const keptPending = typed === pending && services.embedded?.pendingPassword === typed;
+      status = services.connection.annotate(
+        keptPending
+          ? `${PENDING_NOTE} (it is kept until the secret store can take it): ${reasonOf(err)}`
+          : `Connected, but the password could not be saved: ${reasonOf(err)}`,
+      );
     }
   }
   services.profiles.lastProfileId = profile.id;
   return status;
+}
+
+/**
+ * Save a profile and, when given, its password: all or nothing. If the password cannot be stored
+ * (locked vault, keychain error), a new profile is removed again and an edited one restored.
+ */
+export async function saveProfile(services: ConsoleServices, input: ProfileInput, password?: string): Promise<Profile> {
+  const previous = input.id !== undefined ? services.profiles.list().find((p) => p.id === input.id) ?? null : null;
+  const saved = services.profiles.save(input);
+  if (!password) return saved;
+  try {
+    await services.secrets.set(secretKeyFor(saved, scopeFor(services, saved)), password);
+  } catch (err) {
+    try {
+      if (previous) {
+        const { kind: _kind, ...restore } = previous;
+        services.profiles.save(restore);
+      } else {
+        services.profiles.delete(saved.id);
+      }
+    } catch (rollbackErr) {
+      throw new AppError(
+        'internal',
+        `The password for “${saved.name}” could not be saved (${reasonOf(err)}), and the profile could not be put back as it was (${reasonOf(rollbackErr)}).`,
+        500,
+      );
+    }
+    const what = previous ? 'The changes to the profile were not saved' : 'The profile was not added';
+    const code = err instanceof AppError ? err.code : 'keychain_unavailable';
+    const status = err instanceof AppError ? err.status : 503;
+    throw new AppError(code, `${what}: its password could not be stored (${reasonOf(err)}).`, status);
+  }
+  return saved;
 }
 
 /**
@@ -125,16 +167,12 @@ export function createHandlers(services: ConsoleServices): Handlers {
       const profiles = await Promise.all(services.profiles.list().map((p) => view(services, p)));
       return { profiles, lastProfileId: services.profiles.lastProfileId };
     },
-    'profiles.save': async ({ profile, password }) => {
-      const saved = services.profiles.save(profile);
-      if (password) await services.secrets.set(secretKeyFor(saved, scopeFor(services, saved)), password);
-      return view(services, saved);
-    },
+    'profiles.save': async ({ profile, password }) => view(services, await saveProfile(services, profile, password)),
     'profiles.delete': async ({ id }) => {
       const p = services.profiles.get(id);
-      if (p.kind === 'embedded') throw new AppError('profile_invalid', 'The built-in Local PBX profile cannot be deleted', 409);
+      // The store refuses the built-in profile itself (forbidden); that error is the answer.
       services.profiles.delete(id);
-      await services.secrets.delete(secretKeyFor(p)).catch(() => undefined);
+      await services.secrets.delete(secretKeyFor(p, scopeFor(services, p))).catch(() => undefined);
       return { ok: true as const };
     },
     'connection.connect': async ({ profileId, password }) => connectProfile(services, profileId, password),
