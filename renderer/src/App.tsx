@@ -22,19 +22,29 @@ export function App() {
   /** True from the first "online" until the user disconnects (so offline keeps the main layout). */
   const [inSession, setInSession] = useState(false);
 
+  /** Mirrors onlineEpoch for the resync below (which must not reload twice). */
+  const epochRef = useRef(0);
+  /** Counts the `connection` events received, so a slower status answer never overrides a newer event. */
+  const connectionEvents = useRef(0);
+
+  const reloadScreens = useCallback(() => {
+    epochRef.current += 1;
+    setOnlineEpoch(epochRef.current);
+  }, []);
+
   const applyStatus = useCallback((next: ConnectionStatus) => {
     const prev = lastState.current;
     lastState.current = next.state;
     setStatus(next);
     if (next.state === 'online') {
       setInSession(true);
-      if (prev !== 'online') setOnlineEpoch((n) => n + 1);
+      if (prev !== 'online') reloadScreens();
     } else if (next.state === 'disconnected') {
       setInSession(false);
     } else if (next.state === 'offline' && next.profileId) {
       setInSession(true);
     }
-  }, []);
+  }, [reloadScreens]);
 
   useEffect(() => onAuthChange((ok) => setSignedIn(ok)), []);
 
@@ -52,12 +62,34 @@ export function App() {
     boot();
   }, [boot]);
 
+  /**
+   * The event stream had a gap (browser mode: the bridge does not replay what it sent meanwhile): re-read
+   * the connection status, and have the screens reload their data, whatever changed while it was down.
+   */
+  const resync = useCallback(() => {
+    const events0 = connectionEvents.current;
+    const epoch0 = epochRef.current;
+    call('connection.status', {})
+      .then((st) => {
+        // A `connection` event that arrived meanwhile is at least as new as this answer.
+        if (connectionEvents.current === events0) applyStatus(st);
+        // Reload, unless that status (or an event) already made the screens reload since we asked.
+        if (lastState.current === 'online' && epochRef.current === epoch0) reloadScreens();
+      })
+      .catch(() => {
+        // The host went away again; the stream's next reopen resyncs again.
+      });
+  }, [applyStatus, reloadScreens]);
+
   useEffect(
     () =>
       subscribeEvents((event) => {
-        if (event.kind === 'connection') applyStatus(event.status);
+        if (event.kind === 'connection') {
+          connectionEvents.current += 1;
+          applyStatus(event.status);
+        } else if (event.kind === 'resync') resync();
       }),
-    [applyStatus],
+    [applyStatus, resync],
   );
 
   if (!signedIn) {

@@ -4,6 +4,7 @@
 // as {ok:false,error} with HTTP 200, so only 401/403 (this tab has no session cookie) is special.
 import type { Channel, ChannelInput, ChannelOutput, ConsoleEvent, Envelope, WardenApi } from '../../shared/rpc';
 import type { ErrorBody } from '../../shared/errors';
+import { followEventStream } from './lib/eventStream';
 
 /** A typed failure from main (or the PBX behind it), carrying the error body for the UI. */
 export class RpcError extends Error {
@@ -79,39 +80,55 @@ function bridgeApi(): WardenApi {
     },
 
     onEvent(listener: (event: ConsoleEvent) => void): () => void {
-      let source: EventSource | null = null;
-      let retryTimer: ReturnType<typeof setTimeout> | undefined;
-      let stopped = false;
-      const open = (): void => {
-        if (stopped) return;
-        source = new EventSource('/rpc/events', { withCredentials: true });
-        source.onmessage = (msg: MessageEvent<string>) => {
-          try {
-            listener(JSON.parse(msg.data) as ConsoleEvent);
-          } catch {
-            // A malformed event is dropped; the next full refresh corrects the view.
-          }
-        };
-        source.onerror = () => {
-          // EventSource reconnects by itself after network errors; it gives up (CLOSED) on an HTTP error
-          // status, e.g. when the host restarted. Reopen after a pause so live updates come back.
-          if (source && source.readyState === EventSource.CLOSED) {
-            source = null;
-            retryTimer = setTimeout(open, 3000);
-          }
-        };
-      };
-      open();
-      return () => {
-        stopped = true;
-        if (retryTimer) clearTimeout(retryTimer);
-        source?.close();
-      };
+      return bridgeEvents((event) => {
+        if (event.kind !== 'resync') listener(event);
+      });
     },
   };
 }
 
+/**
+ * The renderer's own signal, next to the events main sends: the event stream was broken and is back,
+ * so events may have been missed; re-read the state they keep current.
+ */
+export interface ResyncEvent {
+  kind: 'resync';
+}
+export type StreamEvent = ConsoleEvent | ResyncEvent;
+
+/** Browser mode: main's events over an EventSource on /rpc/events, with a resync after every break. */
+function bridgeEvents(listener: (event: StreamEvent) => void): () => void {
+  return followEventStream({
+    connect(h) {
+      const source = new EventSource('/rpc/events', { withCredentials: true });
+      source.onopen = () => h.open();
+      source.onmessage = (msg: MessageEvent<string>) => h.message(msg.data);
+      source.onerror = () => h.error(source.readyState === EventSource.CLOSED);
+      return source;
+    },
+    onMessage(data) {
+      let event: ConsoleEvent;
+      try {
+        event = JSON.parse(data) as ConsoleEvent;
+      } catch {
+        // A malformed event is dropped; the next full refresh corrects the view.
+        return;
+      }
+      listener(event);
+    },
+    onResync: () => listener({ kind: 'resync' }),
+  });
+}
+
 export const api: WardenApi = typeof window !== 'undefined' && window.warden ? window.warden : bridgeApi();
+
+/**
+ * Main's events, plus a `resync` whenever the stream had a gap. Electron's IPC has no gaps (it lives
+ * as long as the window); the browser-mode stream does.
+ */
+export function onStreamEvent(listener: (event: StreamEvent) => void): () => void {
+  return typeof window !== 'undefined' && window.warden ? window.warden.onEvent(listener) : bridgeEvents(listener);
+}
 
 /** Call a channel and return its value, or throw an RpcError with the error body. */
 export async function call<C extends Channel>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> {

@@ -293,7 +293,7 @@ function ProtectionForm({ ext, onUpdated }: Props) {
                   {state === 'met' ? <CheckIcon /> : state === 'unmet' ? <CrossIcon /> : <DotIcon />}
                   <span>{r.label}</span>
                   <span className="rule-state">
-                    {state === 'met' ? ' — OK' : state === 'unmet' ? ' — not yet' : ''}
+                    {state === 'met' ? ' — OK' : state === 'unmet' ? ` — ${unmetText(r.rule, password)}` : ''}
                   </span>
                 </li>
               );
@@ -366,12 +366,21 @@ function ProtectionForm({ ext, onUpdated }: Props) {
   );
 }
 
+/** Why a rule is not met yet, in words that say what to do: more digits, fewer digits, digits only. */
+function unmetText(rule: string, password: string): string {
+  if (rule === 'length') return password.length > PROTECTION_PASSWORD_MAX ? 'too long' : 'too short';
+  if (rule === 'digits_only') return 'remove anything that is not a digit';
+  return 'not yet';
+}
+
 function describeFailures(password: string): string {
   const parts: string[] = [];
-  if (!/^[0-9]*$/.test(password)) parts.push('use digits 0–9 only');
+  const digitsOnly = /^[0-9]*$/.test(password);
+  if (!digitsOnly) parts.push('use digits 0–9 only');
   if (password.length < PROTECTION_PASSWORD_MIN || password.length > PROTECTION_PASSWORD_MAX) {
+    const unit = digitsOnly ? 'digit' : 'character';
     parts.push(
-      `use ${PROTECTION_PASSWORD_MIN} to ${PROTECTION_PASSWORD_MAX} digits (you typed ${password.length} character${password.length === 1 ? '' : 's'})`,
+      `use ${PROTECTION_PASSWORD_MIN} to ${PROTECTION_PASSWORD_MAX} digits (you typed ${password.length} ${unit}${password.length === 1 ? '' : 's'})`,
     );
   }
   return `${parts.join(' and ')}.`;

@@ -1,6 +1,17 @@
 // The local index behind the extensions table: every extension of the PBX (up to ~100k rows), with
-// precomputed search haystacks and sort keys, so that filtering and sorting are plain loops over
-// arrays. Nothing here allocates per row on a keystroke: the result is one Int32Array of row indices.
+// precomputed search keys and sort keys, so that filtering and sorting are plain loops over arrays.
+// Nothing here allocates per row on a keystroke: the result is one Int32Array of row indices.
+//
+// Search, filters and the number/label/site sorts mean exactly what the PBX's list API means
+// (GET /api/v1/extensions, server/store.ts), so the table and the API never disagree:
+// - search: trimmed and lower-cased; a row matches when its number STARTS with the term or its
+//   lower-cased label CONTAINS it;
+// - protection: off = not enabled; on = enabled; unrestricted/blocked = enabled and in that state;
+// - sorts compare like SQLite (binary, i.e. by code point): number = (numeric value, number),
+//   label = (lower-cased label, number), site = (site id, numeric value, number); descending reverses
+//   every key. Rows with equal keys are ordered by number, so the order is total and stable.
+// The console-only sorts (type, protection, incoming) break ties the same way.
+// No DOM here: the unit tests import this file directly.
 import type { Extension, ExtensionType, Site } from '../../../shared/domain';
 import { EXTENSION_TYPE_LABEL } from '../../../shared/domain';
 
@@ -28,15 +39,65 @@ const PROTECTION_RANK: Record<ProtectionBadge, number> = { off: 0, unrestricted:
 const INCOMING_RANK = { ring: 0, voicemail: 1, rejected: 2 } as const;
 const SORT_KEYS: SortKey[] = ['number', 'label', 'site', 'type', 'protection', 'incoming'];
 
-/** Lowercased text a search matches against: the number, then the label. */
-function haystackOf(ext: Extension): string {
-  return `${ext.number}\u0000${ext.label.toLowerCase()}`;
+const SURROGATE = /[\uD800-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Text as the PBX stores it (UTF-8): a lone UTF-16 surrogate becomes U+FFFD. */
+function wellFormed(s: string): string {
+  return SURROGATE.test(s) ? s.replace(LONE_SURROGATE, '\uFFFD') : s;
+}
+
+/** The search term as the PBX reads it: trimmed, then lower-cased. '' = no search. */
+export function searchTerm(search: string): string {
+  return wellFormed(search.trim().toLowerCase());
+}
+
+/** The label as a search term is looked for in it. */
+function labelKey(label: string): string {
+  return wellFormed(label.toLowerCase());
+}
+
+/** Whether one extension passes the site, type and protection filters. */
+export function matchesFilters(ext: Extension, q: Pick<Query, 'site' | 'type' | 'protection'>): boolean {
+  if (q.site !== '' && ext.siteId !== q.site) return false;
+  if (q.type !== '' && ext.type !== q.type) return false;
+  const p = ext.protection;
+  switch (q.protection) {
+    case 'any':
+      return true;
+    case 'off':
+      return !p.enabled;
+    case 'on':
+      return p.enabled;
+    default:
+      return p.enabled && p.state === q.protection;
+  }
+}
+
+const NON_ASCII_HIGH = /[\uD800-\uFFFF]/;
+
+/**
+ * A string whose UTF-16 order (JavaScript's `<`) is the code point order of the original, i.e. the
+ * order SQLite's binary collation gives over UTF-8. The two differ only when surrogate pairs meet
+ * characters U+E000–U+FFFF, so almost every string is returned as it is.
+ */
+export function binaryOrderKey(s: string): string {
+  if (!NON_ASCII_HIGH.test(s)) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out += String.fromCharCode(c >= 0xe000 ? c - 0x800 : c >= 0xd800 ? c + 0x2000 : c);
+  }
+  return out;
 }
 
 export class ExtensionIndex {
   readonly rows: Extension[];
   readonly total: number;
-  private readonly hay: string[];
+  /** Per row: the lower-cased label (what a search term is looked for in). */
+  private readonly labelLower: string[];
+  /** Per row: the number (kept apart from the row objects, for a tight search loop). */
+  private readonly numbers: string[];
   private readonly byNumber = new Map<string, number>();
   private readonly siteName = new Map<string, string>();
   /** Cached ascending permutations per sort key (invalidated when a row's key changes). */
@@ -54,10 +115,12 @@ export class ExtensionIndex {
     this.total = rows.length;
     for (const s of sites) this.siteName.set(s.id, s.name);
     this.buffers = [new Int32Array(rows.length), new Int32Array(rows.length)];
-    this.hay = new Array<string>(rows.length);
+    this.labelLower = new Array<string>(rows.length);
+    this.numbers = new Array<string>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
-      this.hay[i] = haystackOf(r);
+      this.labelLower[i] = labelKey(r.label);
+      this.numbers[i] = r.number;
       this.byNumber.set(r.number, i);
     }
   }
@@ -86,9 +149,9 @@ export class ExtensionIndex {
     if (ext.version < old.version) return false;
     if (ext.version === old.version && ext.etag === old.etag) return false;
     this.rows[i] = ext;
-    this.hay[i] = haystackOf(ext);
+    this.labelLower[i] = labelKey(ext.label);
     for (const key of SORT_KEYS) {
-      if (compareKey(key, old, ext, this.siteName) !== 0) this.perms.delete(key);
+      if (sortValue(key, old) !== sortValue(key, ext)) this.perms.delete(key);
     }
     this.version++;
     this.last = null;
@@ -97,7 +160,7 @@ export class ExtensionIndex {
 
   /** Row indices matching the query, in display order. */
   filter(q: Query): Int32Array {
-    const needle = q.search.trim().toLowerCase();
+    const needle = searchTerm(q.search);
     const last = this.last;
     let source: Int32Array | null = null;
     if (
@@ -109,17 +172,16 @@ export class ExtensionIndex {
       last.q.sortKey === q.sortKey &&
       last.q.sortDir === q.sortDir
     ) {
-      const lastNeedle = last.q.search.trim().toLowerCase();
+      const lastNeedle = searchTerm(last.q.search);
       if (lastNeedle === needle) return last.result;
-      // Typing one more character can only narrow the result: scan the previous result only.
+      // Typing one more character can only narrow the result (a longer prefix or substring implies the
+      // shorter one): scan the previous result only. It is already in display order.
       if (needle.startsWith(lastNeedle)) source = last.result;
     }
 
     const rows = this.rows;
-    const hay = this.hay;
-    const site = q.site;
-    const type = q.type;
-    const prot = q.protection;
+    const labels = this.labelLower;
+    const noFilters = q.site === '' && q.type === '' && q.protection === 'any';
     // Write into the buffer that does not hold the previous result (which may be our source, and is
     // what the table still shows until this render commits).
     let b = this.nextBuffer;
@@ -128,20 +190,12 @@ export class ExtensionIndex {
     this.nextBuffer = 1 - b;
     let n = 0;
 
+    const numbers = this.numbers;
+    // Numbers are digits only: a term with anything else in it can only match a label.
+    const byNumber = /^[0-9]+$/.test(needle);
     const test = (i: number): boolean => {
-      if (needle !== '' && hay[i]!.indexOf(needle) === -1) return false;
-      if (site === '' && type === '' && prot === 'any') return true;
-      const r = rows[i]!;
-      if (site !== '' && r.siteId !== site) return false;
-      if (type !== '' && r.type !== type) return false;
-      if (prot !== 'any') {
-        const p = r.protection;
-        if (prot === 'off') return !p.enabled;
-        if (!p.enabled) return false;
-        if (prot === 'on') return true;
-        return p.state === prot;
-      }
-      return true;
+      if (needle !== '' && !(byNumber && numbers[i]!.startsWith(needle)) && labels[i]!.indexOf(needle) === -1) return false;
+      return noFilters || matchesFilters(rows[i]!, q);
     };
 
     if (source) {
@@ -157,6 +211,7 @@ export class ExtensionIndex {
           if (test(i)) out[n++] = i;
         }
       } else {
+        // Descending reverses every key, the tiebreaks included (as ORDER BY ... DESC, number DESC).
         for (let k = perm.length - 1; k >= 0; k--) {
           const i = perm[k]!;
           if (test(i)) out[n++] = i;
@@ -176,11 +231,15 @@ export class ExtensionIndex {
     // Sort keys are computed once per row, then the sort compares primitives only.
     const primary: (number | string)[] = new Array(n);
     const num = new Float64Array(n);
+    const numberStr: string[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const r = rows[i]!;
       num[i] = Number(r.number);
-      primary[i] = sortValue(key, r, this.siteName);
+      numberStr[i] = r.number;
+      primary[i] = sortValue(key, r);
     }
+    // The PBX orders labels by (label, number text); every other order by (key, numeric value, number text).
+    const numericTie = key !== 'label';
     const perm = new Int32Array(n);
     for (let i = 0; i < n; i++) perm[i] = i;
     perm.sort((a, b) => {
@@ -188,21 +247,25 @@ export class ExtensionIndex {
       const pb = primary[b]!;
       if (pa < pb) return -1;
       if (pa > pb) return 1;
-      return num[a]! - num[b]!;
+      if (numericTie && num[a]! !== num[b]!) return num[a]! - num[b]!;
+      const sa = numberStr[a]!;
+      const sb = numberStr[b]!;
+      return sa < sb ? -1 : sa > sb ? 1 : 0;
     });
     this.perms.set(key, perm);
     return perm;
   }
 }
 
-function sortValue(key: SortKey, r: Extension, siteName: Map<string, string>): number | string {
+function sortValue(key: SortKey, r: Extension): number | string {
   switch (key) {
     case 'number':
       return Number(r.number);
     case 'label':
-      return r.label.toLowerCase();
+      return binaryOrderKey(labelKey(r.label));
     case 'site':
-      return (siteName.get(r.siteId) ?? r.siteId).toLowerCase();
+      // The PBX sorts by site id (its sites' ids follow their names: hq, north, south).
+      return binaryOrderKey(r.siteId);
     case 'type':
       return EXTENSION_TYPE_LABEL[r.type].toLowerCase();
     case 'protection':
@@ -210,10 +273,4 @@ function sortValue(key: SortKey, r: Extension, siteName: Map<string, string>): n
     case 'incoming':
       return INCOMING_RANK[r.incomingCalls];
   }
-}
-
-function compareKey(key: SortKey, a: Extension, b: Extension, siteName: Map<string, string>): number {
-  const va = sortValue(key, a, siteName);
-  const vb = sortValue(key, b, siteName);
-  return va < vb ? -1 : va > vb ? 1 : 0;
 }

@@ -252,8 +252,23 @@ function ProfileCard({
       }
     } catch (e) {
       const body = errorBody(e);
-      setError(body);
-      if (body.code === 'invalid_credentials' || body.code === 'secret_missing') setAskPassword(true);
+      if (body.code === 'invalid_credentials') {
+        // Say which password was refused: the one saved earlier (nothing was typed) or the one just typed.
+        setError({
+          ...body,
+          message: withPassword
+            ? `Wrong username or password: ${profile.name} refused this password for ${profile.username}. Check it and try again.`
+            : `Wrong username or password: ${profile.name} refused the saved password for ${profile.username}. Type the current password below.`,
+        });
+      } else {
+        setError(body);
+      }
+      if (body.code === 'invalid_credentials' || body.code === 'secret_missing') {
+        setAskPassword(true);
+        // Already asking: back to the field, with the text selected to retype.
+        passwordRef.current?.focus();
+        passwordRef.current?.select();
+      }
     } finally {
       setBusy(false);
     }
@@ -308,6 +323,11 @@ function ProfileCard({
           Connecting to {profile.name}…
         </p>
       ) : null}
+      {error ? (
+        <div className="notice error" role="alert">
+          <ErrorIcon /> <span>{error.message}</span>
+        </div>
+      ) : null}
       {askPassword ? (
         <form
           className="inline-form"
@@ -332,11 +352,6 @@ function ProfileCard({
           </button>
         </form>
       ) : null}
-      {error ? (
-        <div className="notice error" role="alert">
-          <ErrorIcon /> <span>{error.message}</span>
-        </div>
-      ) : null}
     </article>
   );
 }
@@ -344,6 +359,8 @@ function ProfileCard({
 // ---- add a profile -----------------------------------------------------------------------------
 
 type FormFields = 'name' | 'url' | 'username' | 'password';
+const FIELD_ORDER: FormFields[] = ['name', 'url', 'username', 'password'];
+const FIELD_LABEL: Record<FormFields, string> = { name: 'Name', url: 'Address (URL)', username: 'Username', password: 'Password' };
 const FIELD_OF: Record<string, FormFields> = {
   'profile.name': 'name',
   'profile.url': 'url',
@@ -367,6 +384,10 @@ function AddProfileForm({ onSaved }: { onSaved: (p: ProfileView) => void }) {
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const inputs = useRef<Partial<Record<FormFields, HTMLInputElement | null>>>({});
+  const inputRef = (k: FormFields) => (el: HTMLInputElement | null) => {
+    inputs.current[k] = el;
+  };
 
   const set = (k: FormFields) => (e: ChangeEvent<HTMLInputElement>) => {
     setValues((v) => ({ ...v, [k]: e.target.value }));
@@ -398,8 +419,13 @@ function AddProfileForm({ onSaved }: { onSaved: (p: ProfileView) => void }) {
         else if (!f) other.push(d.message);
       }
       setFieldErrors(next);
-      if (Object.keys(next).length === 0 || other.length > 0) setError(other[0] ?? body.message);
-      else setError('Some fields need attention. Check the messages under them.');
+      const invalid = FIELD_ORDER.filter((f) => next[f]);
+      if (invalid.length === 0 || other.length > 0) setError(other[0] ?? body.message);
+      else if (invalid.length === 1) setError(`Check the ${FIELD_LABEL[invalid[0]!]} field: the message under it says what to change.`);
+      else setError('Check the fields marked in red: the messages under them say what to change.');
+      // Take the user to the first field to fix.
+      const first = invalid[0];
+      if (first) inputs.current[first]?.focus();
     } finally {
       setBusy(false);
     }
@@ -409,24 +435,42 @@ function AddProfileForm({ onSaved }: { onSaved: (p: ProfileView) => void }) {
     <section className="card add-profile" aria-labelledby="add-title">
       <h2 id="add-title">Add a PBX</h2>
       <form onSubmit={(e) => void submit(e)} noValidate>
-        <Field label="Name" value={values.name} onChange={set('name')} error={fieldErrors.name} autoComplete="off" placeholder="Branch office" />
         <Field
-          label="Address (URL)"
+          label={FIELD_LABEL.name}
+          value={values.name}
+          onChange={set('name')}
+          error={fieldErrors.name}
+          inputRef={inputRef('name')}
+          autoComplete="off"
+          placeholder="Branch office"
+        />
+        <Field
+          label={FIELD_LABEL.url}
           value={values.url}
           onChange={set('url')}
           error={fieldErrors.url}
+          inputRef={inputRef('url')}
           inputMode="url"
           autoComplete="off"
           spellCheck={false}
           placeholder="https://pbx.example.com"
         />
-        <Field label="Username" value={values.username} onChange={set('username')} error={fieldErrors.username} autoComplete="off" spellCheck={false} />
         <Field
-          label="Password"
+          label={FIELD_LABEL.username}
+          value={values.username}
+          onChange={set('username')}
+          error={fieldErrors.username}
+          inputRef={inputRef('username')}
+          autoComplete="off"
+          spellCheck={false}
+        />
+        <Field
+          label={FIELD_LABEL.password}
           type="password"
           value={values.password}
           onChange={set('password')}
           error={fieldErrors.password}
+          inputRef={inputRef('password')}
           autoComplete="new-password"
           hint="Kept in this computer's secure store, never in the profile file. Leave empty to type it when you connect."
         />

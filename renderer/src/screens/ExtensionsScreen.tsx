@@ -55,13 +55,18 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
 
   // ---- data ----------------------------------------------------------------------------------
 
+  const loadSeq = useRef(0);
   const load = useCallback(async () => {
+    // Reloads can overlap (back online, then a resync of the event stream): only the latest one lands.
+    const seq = ++loadSeq.current;
     loadingRef.current = true;
     setLoading(true);
     setLoadError(null);
     try {
       const [all, siteList] = await Promise.all([call('extensions.all', {}), call('sites.list', {})]);
+      if (seq !== loadSeq.current) return;
       const idx = new ExtensionIndex(all.items, siteList.items);
+      // Live changes that arrived while the list was on its way (older versions are ignored).
       for (const ext of pending.current) idx.update(ext);
       pending.current = [];
       indexRef.current = idx;
@@ -69,10 +74,12 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
       setSites(siteList.items);
       setVersion((v) => v + 1);
     } catch (e) {
-      setLoadError(errorBody(e));
+      if (seq === loadSeq.current) setLoadError(errorBody(e));
     } finally {
-      loadingRef.current = false;
-      setLoading(false);
+      if (seq === loadSeq.current) {
+        loadingRef.current = false;
+        setLoading(false);
+      }
     }
   }, []);
 

@@ -1,7 +1,7 @@
 // The connected console: a header that says where you are connected and as whom, the connection banner
 // when the PBX goes away, and the extensions screen. While offline the screen stays mounted, so edits in
 // progress stay in their forms.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { ConnectionStatus } from '../../../shared/rpc';
 import { call, errorBody } from '../api';
 import { ErrorIcon } from '../components/icons';
@@ -14,9 +14,12 @@ interface Props {
   onStatus: (status: ConnectionStatus) => void;
 }
 
+const ROLE_LABEL: Record<string, string> = { admin: 'administrator', receptionist: 'receptionist' };
+
 export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
   const [disconnecting, setDisconnecting] = useState(false);
   const [disconnectError, setDisconnectError] = useState<string | null>(null);
+  const profileName = useProfileName(status.profileId);
 
   const disconnect = async () => {
     setDisconnecting(true);
@@ -43,7 +46,15 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
         </div>
         <p className="conn-text">
           <span className={`conn-dot ${online ? 'on' : 'off'}`} aria-hidden="true" />
-          {`Connected to ${status.server ?? 'the PBX'} as ${status.username ?? '?'} (${status.role ?? '?'})`}
+          {/* The name the user chose on the Connect screen first; what the PBX calls itself after it. */}
+          <span className="conn-main">
+            {`Connected to ${profileName ?? status.server ?? 'the PBX'} as ${status.username ?? '?'}${
+              status.role ? ` (${ROLE_LABEL[status.role] ?? status.role})` : ''
+            }`}
+          </span>
+          {profileName && status.server && status.server !== profileName ? (
+            <span className="conn-server">{status.server}</span>
+          ) : null}
         </p>
         <button
           type="button"
@@ -114,4 +125,23 @@ function ConnectionBanner({ status, onStatus }: { status: ConnectionStatus; onSt
       </button>
     </div>
   );
+}
+
+/** The saved profile's name for the header (the PBX's own name stays the fallback). */
+function useProfileName(profileId: string | null): string | null {
+  const [name, setName] = useState<{ id: string; name: string } | null>(null);
+  useEffect(() => {
+    if (!profileId) return;
+    let live = true;
+    call('profiles.list', {})
+      .then((list) => {
+        const p = list.profiles.find((x) => x.id === profileId);
+        if (live && p) setName({ id: p.id, name: p.name });
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [profileId]);
+  return name && name.id === profileId ? name.name : null;
 }
