@@ -9,10 +9,10 @@ import type {
   SessionRequestSchema,
 } from '../shared/api.js';
 import { EXTENSION_TYPE_LABEL, type ChangeSource, type Extension, type Role } from '../shared/domain.js';
-import { AppError, validationError } from '../shared/errors.js';
+import { AppError } from '../shared/errors.js';
 import type { PbxEvent } from '../shared/events.js';
 import { buildOpenApi } from '../shared/openapi.js';
-import { checkProtectionPassword, KEYPAD_TOGGLE_CODE, routeIncomingCall } from '../shared/protection.js';
+import { KEYPAD_TOGGLE_CODE, routeIncomingCall } from '../shared/protection.js';
 import type { EventHub } from './events.js';
 import { HIJACKED, type Handlers, type RequestContext } from './http.js';
 import { newToken, sha256Hex, type Hasher } from './secrets.js';
