@@ -16,6 +16,16 @@ export const FTS_INSERT_TRIGGER = `CREATE TRIGGER extensions_fts_insert AFTER IN
     INSERT INTO extensions_fts (rowid, label_lc) VALUES (new.id, new.label_lc);
   END`;
 
+/** The triggers that keep the trigram index in step with the table (migrations 1 and 2). */
+const FTS_TRIGGERS = `${FTS_INSERT_TRIGGER};
+  CREATE TRIGGER extensions_fts_delete AFTER DELETE ON extensions BEGIN
+    INSERT INTO extensions_fts (extensions_fts, rowid, label_lc) VALUES ('delete', old.id, old.label_lc);
+  END;
+  CREATE TRIGGER extensions_fts_update AFTER UPDATE OF label_lc ON extensions BEGIN
+    INSERT INTO extensions_fts (extensions_fts, rowid, label_lc) VALUES ('delete', old.id, old.label_lc);
+    INSERT INTO extensions_fts (rowid, label_lc) VALUES (new.id, new.label_lc);
+  END`;
+
 const MIGRATIONS: string[] = [
   // 1: sites, extensions with phone password protection, admins, sessions, audit, auth failures.
   `
@@ -63,14 +73,7 @@ const MIGRATIONS: string[] = [
   CREATE VIRTUAL TABLE extensions_fts USING fts5(
     label_lc, content = 'extensions', content_rowid = 'id', tokenize = 'trigram'
   );
-  ${FTS_INSERT_TRIGGER};
-  CREATE TRIGGER extensions_fts_delete AFTER DELETE ON extensions BEGIN
-    INSERT INTO extensions_fts (extensions_fts, rowid, label_lc) VALUES ('delete', old.id, old.label_lc);
-  END;
-  CREATE TRIGGER extensions_fts_update AFTER UPDATE OF label_lc ON extensions BEGIN
-    INSERT INTO extensions_fts (extensions_fts, rowid, label_lc) VALUES ('delete', old.id, old.label_lc);
-    INSERT INTO extensions_fts (rowid, label_lc) VALUES (new.id, new.label_lc);
-  END;
+  ${FTS_TRIGGERS};
 
   CREATE TABLE admins (
     username      TEXT PRIMARY KEY,
@@ -125,14 +128,7 @@ const MIGRATIONS: string[] = [
   CREATE VIRTUAL TABLE extensions_fts USING fts5(
     label_lc, content = 'extensions', content_rowid = 'id', tokenize = 'trigram case_sensitive 1'
   );
-  ${FTS_INSERT_TRIGGER};
-  CREATE TRIGGER extensions_fts_delete AFTER DELETE ON extensions BEGIN
-    INSERT INTO extensions_fts (extensions_fts, rowid, label_lc) VALUES ('delete', old.id, old.label_lc);
-  END;
-  CREATE TRIGGER extensions_fts_update AFTER UPDATE OF label_lc ON extensions BEGIN
-    INSERT INTO extensions_fts (extensions_fts, rowid, label_lc) VALUES ('delete', old.id, old.label_lc);
-    INSERT INTO extensions_fts (rowid, label_lc) VALUES (new.id, new.label_lc);
-  END;
+  ${FTS_TRIGGERS};
   INSERT INTO extensions_fts (extensions_fts) VALUES ('rebuild');
   `,
 ];
