@@ -131,6 +131,34 @@ test('protect, block, route to voicemail, and follow *11 from the keypad live', 
   await expect(grid.getByRole('row').filter({ hasText: target.number })).toContainText('Blocked');
 });
 
+test('a change made elsewhere while the console missed it: 412 shows both versions', async () => {
+  const list = await api<{ items: Array<{ number: string; label: string; etag: string }> }>('GET', '/extensions?limit=50&protection=unrestricted');
+  const other = list.body.items.find((e) => e.number !== target.number)!;
+  await page.keyboard.press('Escape');
+  const search = page.getByLabel('Search extensions');
+  await search.fill(other.number);
+  await page.getByRole('grid', { name: 'Extensions' }).getByRole('row').filter({ hasText: other.number }).click();
+  const detail = page.getByRole('region', { name: `Extension ${other.number}` });
+  await expect(detail.getByText(STATUS_TEXT.unrestricted)).toBeVisible();
+
+  // The console stops hearing live events; meanwhile an admin elsewhere blocks the phone.
+  await page.route('**/rpc/events', (route) => route.abort('connectionreset'));
+  await page.evaluate(() => window.stop());
+  const blocked = await api('POST', `/extensions/${other.number}/protection/block`, undefined, { 'If-Match': other.etag });
+  expect(blocked.status).toBe(200);
+
+  // Block from the console with the version it has: the PBX answers 412 and the console shows both.
+  await detail.getByRole('button', { name: 'Block', exact: true }).click();
+  await expect(detail.getByText(/Someone else changed this extension/)).toBeVisible();
+  await expect(detail.getByRole('heading', { name: 'Your change' })).toBeVisible();
+  await expect(detail.getByRole('heading', { name: 'Now on the PBX' })).toBeVisible();
+  await shot(page, '16-conflict-both-versions');
+  await detail.getByRole('button', { name: 'Use the PBX version' }).click();
+  await expect(detail.getByText(STATUS_TEXT.blocked)).toBeVisible();
+  await page.unroute('**/rpc/events');
+  await search.fill('');
+});
+
 test('a non-phone-terminal extension cannot be protected', async () => {
   await page.keyboard.press('Escape');
   await page.getByLabel('Search extensions').fill('');

@@ -433,28 +433,8 @@ function ConflictView({
         <ErrorIcon /> Someone else changed this extension before your change was saved. Choose which version to keep.
       </p>
       <div className="conflict-cols">
-        <div className="conflict-col">
-          <h4>Your change</h4>
-          <dl>
-            {mine.map((r) => (
-              <div key={r.label}>
-                <dt>{r.label}</dt>
-                <dd>{r.value}</dd>
-              </div>
-            ))}
-          </dl>
-        </div>
-        <div className="conflict-col">
-          <h4>Now on the PBX</h4>
-          <dl>
-            {theirs.map((r) => (
-              <div key={r.label}>
-                <dt>{r.label}</dt>
-                <dd>{r.value}</dd>
-              </div>
-            ))}
-          </dl>
-        </div>
+        <ConflictColumn title="Your change" rows={mine} />
+        <ConflictColumn title="Now on the PBX" rows={theirs} />
       </div>
       <div className="form-actions">
         <button type="button" className="btn" onClick={onUsePbx} disabled={busy}>
@@ -464,6 +444,22 @@ function ConflictView({
           Apply my change again
         </button>
       </div>
+    </div>
+  );
+}
+
+function ConflictColumn({ title, rows }: { title: string; rows: Array<{ label: string; value: string }> }) {
+  return (
+    <div className="conflict-col">
+      <h4>{title}</h4>
+      <dl>
+        {rows.map((r) => (
+          <div key={r.label}>
+            <dt>{r.label}</dt>
+            <dd>{r.value}</dd>
+          </div>
+        ))}
+      </dl>
     </div>
   );
 }
