@@ -131,6 +131,49 @@ const MIGRATIONS: string[] = [
   ${FTS_TRIGGERS};
   INSERT INTO extensions_fts (extensions_fts) VALUES ('rebuild');
   `,
+
+  // 3: PIN policies per credential kind, credentials per extension (argon2id hashes + metadata), their
+  // history (hashes only), and the default voicemail PIN of each number (AES-256-GCM, key from the pepper).
+  // IF NOT EXISTS: a database whose user_version was put back by hand re-runs this without harm.
+  `
+  CREATE TABLE IF NOT EXISTS pin_policies (
+    kind       TEXT PRIMARY KEY,
+    policy     TEXT NOT NULL,               -- JSON, PinPolicySchema
+    version    INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+    updated_at TEXT,
+    updated_by TEXT
+  ) STRICT;
+
+  CREATE TABLE IF NOT EXISTS credentials (
+    number     TEXT NOT NULL REFERENCES extensions(number) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    -- argon2id hash of a value the user chose; NULL while is_default = 1 (the default PIN is verified
+    -- through default_pins)
+    hash       TEXT,
+    is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0,1)),
+    set_at     TEXT NOT NULL,
+    set_by     TEXT NOT NULL,
+    compliant  INTEGER NOT NULL DEFAULT 1 CHECK (compliant IN (0,1)),
+    PRIMARY KEY (number, kind),
+    CHECK (is_default = 1 OR hash IS NOT NULL)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE IF NOT EXISTS credential_history (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    number TEXT NOT NULL REFERENCES extensions(number) ON DELETE CASCADE,
+    kind   TEXT NOT NULL,
+    hash   TEXT NOT NULL,                    -- argon2id; old values are never kept in plain text
+    set_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS credential_history_by_ext ON credential_history (number, kind, id);
+
+  CREATE TABLE IF NOT EXISTS default_pins (
+    number     TEXT PRIMARY KEY REFERENCES extensions(number) ON DELETE CASCADE,
+    enc        BLOB NOT NULL,                -- iv(12) | tag(16) | AES-256-GCM ciphertext, AAD = number
+    hash       TEXT,                         -- argon2id of the default; NULL = pending (verify by decrypting)
+    created_at TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

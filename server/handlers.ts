@@ -2,14 +2,23 @@
 import type { z } from 'zod';
 import type {
   CallRouteRequestSchema,
+  CredentialParamsSchema,
+  CredentialUpdate,
   ExtensionListQuerySchema,
   KeypadRequestSchema,
   NumberParamsSchema,
+  PinPolicyResource,
+  PolicyKindParamsSchema,
   ProtectionUpdate,
   SessionRequestSchema,
+  VoicemailLoginRequestSchema,
+  VoicemailPinChangeSchema,
 } from '../shared/api.js';
+import { checkPinIssues, historyCandidates, presetOf, type CredentialKind, type PinPolicy } from '../shared/pin-policy.js';
+import { generateDefaultPin, matchesSealedDefault } from './credentials.js';
+import type { StoredPolicy } from './store.js';
 import { EXTENSION_TYPE_LABEL, type ChangeSource, type Extension, type Role } from '../shared/domain.js';
-import { AppError } from '../shared/errors.js';
+import { AppError, validationError, type FieldIssue } from '../shared/errors.js';
 import type { PbxEvent } from '../shared/events.js';
 import { buildOpenApi } from '../shared/openapi.js';
 import { KEYPAD_TOGGLE_CODE, routeIncomingCall } from '../shared/protection.js';
@@ -77,8 +86,126 @@ export function authenticator(deps: AppDeps) {
   };
 }
 
+/** ETag of a PIN policy version (a different namespace from extension versions). */
+export function policyEtag(version: number): string {
+  return `"p${version}"`;
+}
+
+function policyResource(sp: StoredPolicy): PinPolicyResource {
+  return {
+    kind: sp.kind,
+    policy: sp.policy,
+    preset: presetOf(sp.policy),
+    version: sp.version,
+    etag: policyEtag(sp.version),
+    updatedAt: sp.updatedAt,
+    updatedBy: sp.updatedBy,
+  };
+}
+
 export function createHandlers(deps: AppDeps): Handlers<Session> {
   const { store, hasher, hub, clock } = deps;
+  const box = hasher.defaultPinBox();
+
+  const requireAdmin = (session: Session, what: string): void => {
+    if (session.role !== 'admin') {
+      throw new AppError('forbidden', `Only an admin may ${what}`, 403);
+    }
+  };
+
+  /** The number's default voicemail PIN in clear (server-side only), or null when it has none. */
+  const defaultPinPlain = (number: string): string | null => {
+    const d = store.defaultPinOf(number);
+    return d ? box.open(d.enc, number) : null;
+  };
+
+  /**
+   * Every write path of a credential goes through here: the shared engine (format + policy, extension,
+   * default PIN), then — only when those pass, since it costs argon2 time — the history against the last N
+   * hashes (the value and its reverse). Throws 422 pin_policy_violation with the failed rules.
+   */
+  const validateCredential = async (number: string, kind: CredentialKind, value: string, field: string): Promise<PinPolicy> => {
+    const { policy } = store.getPolicy(kind);
+    const defaultPin = kind === 'voicemail_pin' ? defaultPinPlain(number) : null;
+    const issues: FieldIssue[] = checkPinIssues(value, policy, { extension: number, defaultPin }, field);
+    if (issues.length === 0 && policy.historyCount > 0) {
+      const hashes = store.historyHashes(number, kind, policy.historyCount);
+      const candidates = historyCandidates(value);
+      const verdicts = await Promise.all(hashes.flatMap((h) => candidates.map((c) => hasher.verify(h, c))));
+      const reused = verdicts.some(Boolean);
+      issues.push(...checkPinIssues(value, policy, { extension: number, defaultPin, reused }, field));
+    }
+    if (issues.length) throw validationError(issues, 'pin_policy_violation');
+    return policy;
+  };
+
+  /** Store a credential on the extension at `expected.version`, with an audit row; 412 when it moved on. */
+  const commitCredential = (
+    expected: Extension,
+    kind: CredentialKind,
+    change: { hash: string | null; isDefault: boolean },
+    who: { by: string; from: string },
+    action: string,
+    before?: () => void,
+  ): Extension => {
+    const at = clock().toISOString();
+    const updated = store.db.transaction(() => {
+      before?.();
+      const next = store.setCredential(expected.number, expected.version, kind, { ...change, at, by: who.by });
+      if (!next) return undefined;
+      store.audit({
+        at,
+        actor: who.by,
+        address: who.from,
+        action,
+        target: `extension:${expected.number}`,
+        detail: { kind, isDefault: change.isDefault, version: next.version },
+      });
+      return next;
+    })();
+    if (!updated) throw stale(requireExtension(expected.number));
+    return updated;
+  };
+
+  const voicemailReject = (ctx: RequestContext, extension: string, reason: string): never => {
+    store.recordAuthFailure({
+      at: clock().toISOString(),
+      kind: 'voicemail',
+      extension,
+      address: ctx.address,
+      userAgent: ctx.userAgent,
+      reason,
+    });
+    throw new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403);
+  };
+
+  /** Check a mailbox PIN; the same 403 for every failure. Returns whether the PIN is still the default. */
+  const verifyVoicemail = async (ctx: RequestContext, extension: string, pin: string): Promise<{ isDefault: boolean }> => {
+    const ext = store.getExtension(extension);
+    const cred = ext ? store.credentialOf(extension, 'voicemail_pin') : undefined;
+    if (!ext || ext.status !== 'active' || !ext.voicemail || !cred) {
+      await hasher.verifyNothing(pin);
+      return voicemailReject(ctx, extension, !ext ? 'unknown_extension' : 'no_mailbox');
+    }
+    let ok: boolean;
+    if (cred.isDefault) {
+      const d = store.defaultPinOf(extension);
+      if (!d) {
+        await hasher.verifyNothing(pin);
+        return voicemailReject(ctx, extension, 'no_default');
+      }
+      if (d.hash) ok = await hasher.verify(d.hash, pin);
+      else {
+        // Hash pending (bulk seeding): decrypt and compare, spending the same time as a verification.
+        await hasher.verifyNothing(pin);
+        ok = matchesSealedDefault(box, d.enc, extension, pin);
+      }
+    } else {
+      ok = await hasher.verify(cred.hash as string, pin);
+    }
+    if (!ok) return voicemailReject(ctx, extension, 'wrong_pin');
+    return { isDefault: cred.isDefault };
+  };
 
   const requireExtension = (number: string, field = 'number'): Extension => {
     const ext = store.getExtension(number);
@@ -265,6 +392,146 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
 
     blockExtension: (ctx) => setBlocked(ctx, 'blocked'),
     unblockExtension: (ctx) => setBlocked(ctx, 'unrestricted'),
+
+    listPinPolicies: () => ({ body: { items: store.listPolicies().map(policyResource) } }),
+
+    getPinPolicy: (ctx) => {
+      const { kind } = ctx.params as Out<typeof PolicyKindParamsSchema>;
+      const res = policyResource(store.getPolicy(kind));
+      return { body: res, etag: res.etag };
+    },
+
+    setPinPolicy: (ctx) => {
+      const { kind } = ctx.params as Out<typeof PolicyKindParamsSchema>;
+      const policy = ctx.body as PinPolicy;
+      requireAdmin(ctx.session, 'change a PIN policy');
+      if (policy.kind !== kind) {
+        const message = `kind: the policy is for ${policy.kind} but the path names ${kind}`;
+        throw new AppError('validation_failed', message, 422, [{ field: 'kind', rule: 'matches_path', message }]);
+      }
+      const current = store.getPolicy(kind);
+      const stalePolicy = (sp: StoredPolicy) => {
+        const res = policyResource(sp);
+        return new AppError(
+          'precondition_failed',
+          `The ${kind} policy was changed in the meantime (now ${res.etag}); review the current version and try again`,
+          412,
+          undefined,
+          { current: res, currentEtag: res.etag },
+        );
+      };
+      const tags = (ctx.ifMatch ?? '').split(',').map((t) => t.trim());
+      if (!tags.includes('*') && !tags.includes(policyEtag(current.version))) throw stalePolicy(current);
+      const at = clock().toISOString();
+      let eventId = 0;
+      const updated = store.db.transaction(() => {
+        const next = store.updatePolicy(kind, current.version, policy, at, ctx.session.username);
+        if (!next) return undefined;
+        eventId = store.audit({
+          at,
+          actor: ctx.session.username,
+          address: ctx.address,
+          action: 'policy.pin.update',
+          target: `pin_policy:${kind}`,
+          detail: { policy, version: next.version },
+        });
+        return next;
+      })();
+      if (!updated) throw stalePolicy(store.getPolicy(kind));
+      hub.publish({
+        type: 'settings.changed',
+        id: eventId,
+        at,
+        setting: 'pin_policy',
+        kind,
+        by: ctx.session.username,
+        address: ctx.address,
+        policy: updated.policy,
+        version: updated.version,
+      });
+      const res = policyResource(updated);
+      return { body: res, etag: res.etag };
+    },
+
+    setCredential: async (ctx) => {
+      const { number, kind } = ctx.params as Out<typeof CredentialParamsSchema>;
+      const { value } = ctx.body as CredentialUpdate;
+      requireAdmin(ctx.session, 'set a credential');
+      const ext = requireExtension(number);
+      checkIfMatch(ctx.ifMatch, ext);
+      await validateCredential(number, kind, value, 'value');
+      const hash = await hasher.hash(value);
+      const updated = commitCredential(
+        ext, kind, { hash, isDefault: false }, { by: ctx.session.username, from: ctx.address }, 'credentials.set',
+      );
+      return { body: updated, etag: updated.etag };
+    },
+
+    getDefaultVoicemailPin: (ctx) => {
+      const { number } = ctx.params as Out<typeof NumberParamsSchema>;
+      requireAdmin(ctx.session, 'read a default PIN');
+      requireExtension(number);
+      const defaultPin = defaultPinPlain(number);
+      if (defaultPin === null) {
+        throw new AppError('not_found', `Extension ${number} has no default voicemail PIN`, 404);
+      }
+      store.audit({
+        at: clock().toISOString(),
+        actor: ctx.session.username,
+        address: ctx.address,
+        action: 'credentials.default_pin_viewed',
+        target: `extension:${number}`,
+        detail: { kind: 'voicemail_pin', message: 'default PIN viewed' },
+      });
+      return { body: { defaultPin } };
+    },
+
+    resetVoicemailPin: async (ctx) => {
+      const { number } = ctx.params as Out<typeof NumberParamsSchema>;
+      requireAdmin(ctx.session, 'reset a PIN');
+      const ext = requireExtension(number);
+      checkIfMatch(ctx.ifMatch, ext);
+      if (ext.status !== 'active') {
+        throw new AppError(
+          'extension_inactive',
+          `Extension ${number} is inactive; only an active number's PIN can be reset to its default`,
+          409,
+        );
+      }
+      // The default's argon2 hash is pending after a bulk seed: a reset (a rare admin action) fills it in,
+      // so later sign-ins with the default verify by argon2 instead of decrypting.
+      const existing = store.defaultPinOf(number);
+      const fresh = existing ? null : generateDefaultPin(number, store.getPolicy('voicemail_pin').policy);
+      const pendingHash = !existing || existing.hash === null ? await hasher.hash(fresh ?? box.open((existing as { enc: Buffer }).enc, number)) : null;
+      const updated = commitCredential(
+        ext,
+        'voicemail_pin',
+        { hash: null, isDefault: true },
+        { by: ctx.session.username, from: ctx.address },
+        'credentials.reset_to_default',
+        () => {
+          if (fresh !== null) store.putDefaultPin(number, box.seal(fresh, number), clock().toISOString());
+          if (pendingHash !== null) store.setDefaultPinHash(number, pendingHash);
+        },
+      );
+      return { body: updated, etag: updated.etag };
+    },
+
+    deviceVoicemailLogin: async (ctx) => {
+      const { extension, pin } = ctx.body as Out<typeof VoicemailLoginRequestSchema>;
+      const { isDefault } = await verifyVoicemail(ctx, extension, pin);
+      return { body: { result: isDefault ? 'must_change_pin' : 'ok' } };
+    },
+
+    deviceVoicemailPin: async (ctx) => {
+      const { extension, pin, newPin } = ctx.body as Out<typeof VoicemailPinChangeSchema>;
+      await verifyVoicemail(ctx, extension, pin);
+      await validateCredential(extension, 'voicemail_pin', newPin, 'newPin');
+      const hash = await hasher.hash(newPin);
+      const current = requireExtension(extension, 'extension');
+      commitCredential(current, 'voicemail_pin', { hash, isDefault: false }, { by: 'device', from: ctx.address }, 'credentials.device_change');
+      return { body: { result: 'ok' } };
+    },
 
     events: (ctx) => {
       const raw = ctx.req.headers['last-event-id'];

@@ -1,5 +1,7 @@
 // First-run data: sites, extensions (demo or N generated), a few protected terminals, the admin.
 import type { ExtensionType } from '../shared/domain.js';
+import { defaultPinPolicy } from '../shared/pin-policy.js';
+import { generateDefaultPin } from './credentials.js';
 import { FTS_INSERT_TRIGGER, type Db } from './db.js';
 import { generatePassword, randomDigits, type Hasher } from './secrets.js';
 
@@ -213,6 +215,15 @@ export async function seedDatabase(
        protection_changed_from, version)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
   );
+  // Every active number gets a random, policy-compliant default voicemail PIN, sealed (AES-256-GCM); its
+  // argon2 hash is left pending (100,000 hashes would take minutes), the PIN is verified by decrypting.
+  const box = hasher.defaultPinBox();
+  const vmPolicy = defaultPinPolicy('voicemail_pin');
+  const insertDefault = db.prepare('INSERT INTO default_pins (number, enc, hash, created_at) VALUES (?, ?, NULL, ?)');
+  const insertCred = db.prepare(
+    `INSERT INTO credentials (number, kind, hash, is_default, set_at, set_by, compliant)
+     VALUES (?, 'voicemail_pin', NULL, 1, ?, 'system', 1)`,
+  );
   const insertAdmin = db.prepare('INSERT INTO admins (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)');
   const insertMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
   const insertAudit = db.prepare(
@@ -241,6 +252,11 @@ export async function seedDatabase(
         p ? 'system' : null,
         null,
       );
+    }
+    for (const e of extensions) {
+      if (e.status !== 'active') continue;
+      insertDefault.run(e.number, box.seal(generateDefaultPin(e.number, vmPolicy), e.number), at);
+      insertCred.run(e.number, at);
     }
     db.exec(`INSERT INTO extensions_fts (extensions_fts) VALUES ('rebuild'); ${FTS_INSERT_TRIGGER};`);
     insertAdmin.run(ADMIN_USERNAME, adminHash, 'admin', at);

@@ -1,7 +1,17 @@
 // Data access of the reference PBX. Row shapes stay in here; callers get domain objects.
 // The protection hash is read only through protectionHashOf(); it never reaches a domain object.
 import type { ExtensionList } from '../shared/api.js';
-import { etagFor, type Extension, type ExtensionType, type Role, type Site } from '../shared/domain.js';
+import {
+  ExtensionCredentialKinds,
+  etagFor,
+  type ExtensionCredentialKind,
+  type ExtensionCredentials,
+  type Extension,
+  type ExtensionType,
+  type Role,
+  type Site,
+} from '../shared/domain.js';
+import { CredentialKinds, PinPolicySchema, defaultPinPolicy, type CredentialKind, type PinPolicy } from '../shared/pin-policy.js';
 import { AppError } from '../shared/errors.js';
 import { routeIncomingCall } from '../shared/protection.js';
 import type Database from 'better-sqlite3';
@@ -23,11 +33,28 @@ interface ExtensionRow {
   protection_changed_by: string | null;
   protection_changed_from: string | null;
   version: number;
+  creds: string | null;
 }
+
+/** Credential metadata of a row, as JSON [[kind, set_at, is_default, compliant], …] (never a hash). */
+const CREDS_COLUMN = `(SELECT json_group_array(json_array(c.kind, c.set_at, c.is_default, c.compliant))
+  FROM credentials c WHERE c.number = extensions.number)`;
 
 const EXT_COLUMNS = `number, num_sort, label, label_lc, site_id, type, status, voicemail, protection_enabled,
   protection_state, (protection_hash IS NOT NULL) AS password_set, protection_changed_at, protection_changed_by,
-  protection_changed_from, version`;
+  protection_changed_from, version, ${CREDS_COLUMN} AS creds`;
+
+function toCredentials(json: string | null): ExtensionCredentials {
+  const out = {} as ExtensionCredentials;
+  for (const k of ExtensionCredentialKinds) out[k] = { set: false, isDefault: false, setAt: null, compliant: null };
+  if (json) {
+    for (const [kind, setAt, isDefault, compliant] of JSON.parse(json) as [string, string, 0 | 1, 0 | 1][]) {
+      if (!(ExtensionCredentialKinds as readonly string[]).includes(kind)) continue;
+      out[kind as ExtensionCredentialKind] = { set: true, isDefault: isDefault === 1, setAt, compliant: compliant === 1 };
+    }
+  }
+  return out;
+}
 
 export function toExtension(row: ExtensionRow): Extension {
   return makeExtension(
@@ -44,6 +71,7 @@ export function toExtension(row: ExtensionRow): Extension {
     row.protection_changed_by,
     row.protection_changed_from,
     row.version,
+    row.creds,
   );
 }
 
@@ -61,6 +89,7 @@ function makeExtension(
   changedBy: string | null,
   changedFrom: string | null,
   version: number,
+  creds: string | null,
 ): Extension {
   const protection = {
     enabled: enabled === 1,
@@ -80,6 +109,7 @@ function makeExtension(
     voicemail,
     protection,
     incomingCalls: routeIncomingCall({ type, status, voicemail, protection }).decision,
+    credentials: toCredentials(creds),
     version,
     etag: etagFor(version),
   };
@@ -90,8 +120,9 @@ function makeExtension(
  * 100-row page): these columns, then the sort key of the page's order (for the cursor).
  */
 const LIST_COLUMNS = `number, label, site_id, type, status, voicemail, protection_enabled, protection_state,
-  (protection_hash IS NOT NULL), protection_changed_at, protection_changed_by, protection_changed_from, version`;
-const LIST_KEY_OFFSET = 13;
+  (protection_hash IS NOT NULL), protection_changed_at, protection_changed_by, protection_changed_from, version,
+  ${CREDS_COLUMN}`;
+const LIST_KEY_OFFSET = 14;
 type ListTuple = [
   string,
   string,
@@ -106,11 +137,12 @@ type ListTuple = [
   string | null,
   string | null,
   number,
+  string | null,
   ...(string | number)[],
 ];
 
 function tupleToExtension(t: ListTuple): Extension {
-  return makeExtension(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12]);
+  return makeExtension(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12], t[13]);
 }
 
 // ---- list: keyset pagination -----------------------------------------------------------------
@@ -239,6 +271,35 @@ function pageThroughIndex(matches: number, pageRows: number, tableRows: number):
   return matches <= 5000 && matches * matches <= pageRows * tableRows;
 }
 
+/** Hashes of old values kept per credential (the largest historyCount a policy may ask for). */
+export const HISTORY_KEEP = 24;
+
+export interface StoredPolicy {
+  kind: CredentialKind;
+  policy: PinPolicy;
+  version: number;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+interface PolicyRow {
+  kind: CredentialKind;
+  policy: string;
+  version: number;
+  updated_at: string | null;
+  updated_by: string | null;
+}
+
+function toPolicy(row: PolicyRow): StoredPolicy {
+  return {
+    kind: row.kind,
+    policy: PinPolicySchema.parse(JSON.parse(row.policy)),
+    version: row.version,
+    updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+  };
+}
+
 export class Store {
   private readonly getExt;
   private readonly getHash;
@@ -296,6 +357,7 @@ export class Store {
          protection_changed_from = ?, version = version + 1
        WHERE number = ? AND version = ?`,
     );
+    this.ensureDefaultPolicies();
   }
 
   getExtension(number: string): Extension | undefined {
@@ -459,6 +521,110 @@ export class Store {
     reason: string;
   }): void {
     this.failureStmt.run(row.at, row.kind, row.extension, row.address, row.userAgent, row.reason);
+  }
+
+  // ---- PIN policies (SPEC F2) ----
+
+  /** Every kind has a policy row; a missing one (new database, new kind) gets the default preset. */
+  ensureDefaultPolicies(): void {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO pin_policies (kind, policy, version) VALUES (?, ?, 1)');
+    this.db.transaction(() => {
+      for (const kind of CredentialKinds) insert.run(kind, JSON.stringify(defaultPinPolicy(kind)));
+    })();
+  }
+
+  getPolicy(kind: CredentialKind): StoredPolicy {
+    const row = this.db
+      .prepare('SELECT kind, policy, version, updated_at, updated_by FROM pin_policies WHERE kind = ?')
+      .get(kind) as PolicyRow | undefined;
+    if (!row) return { kind, policy: defaultPinPolicy(kind), version: 1, updatedAt: null, updatedBy: null };
+    return toPolicy(row);
+  }
+
+  listPolicies(): StoredPolicy[] {
+    return CredentialKinds.map((k) => this.getPolicy(k));
+  }
+
+  /** Replace a policy if it is still at expectedVersion; undefined when it moved on (412). */
+  updatePolicy(kind: CredentialKind, expectedVersion: number, policy: PinPolicy, at: string, by: string): StoredPolicy | undefined {
+    const res = this.db
+      .prepare('UPDATE pin_policies SET policy = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE kind = ? AND version = ?')
+      .run(JSON.stringify(policy), at, by, kind, expectedVersion);
+    return res.changes === 1 ? this.getPolicy(kind) : undefined;
+  }
+
+  // ---- credentials ----
+
+  /** The stored secret of a credential: its hash, or is_default (verify against the default PIN). */
+  credentialOf(number: string, kind: CredentialKind): { hash: string | null; isDefault: boolean } | undefined {
+    const row = this.db.prepare('SELECT hash, is_default FROM credentials WHERE number = ? AND kind = ?').get(number, kind) as
+      | { hash: string | null; is_default: 0 | 1 }
+      | undefined;
+    return row ? { hash: row.hash, isDefault: row.is_default === 1 } : undefined;
+  }
+
+  /** The last `n` hashes of a credential, newest first. */
+  historyHashes(number: string, kind: CredentialKind, n: number): string[] {
+    if (n <= 0) return [];
+    return this.db
+      .prepare('SELECT hash FROM credential_history WHERE number = ? AND kind = ? ORDER BY id DESC LIMIT ?')
+      .pluck()
+      .all(number, kind, n) as string[];
+  }
+
+  /**
+   * Store a credential if the extension is still at expectedVersion (bumps the version). A chosen value
+   * (hash) also goes to the history, which keeps at most HISTORY_KEEP hashes. undefined = 412.
+   */
+  setCredential(
+    number: string,
+    expectedVersion: number,
+    kind: CredentialKind,
+    change: { hash: string | null; isDefault: boolean; at: string; by: string },
+  ): Extension | undefined {
+    const bumped = this.db
+      .prepare('UPDATE extensions SET version = version + 1 WHERE number = ? AND version = ?')
+      .run(number, expectedVersion);
+    if (bumped.changes !== 1) return undefined;
+    this.db
+      .prepare(
+        `INSERT INTO credentials (number, kind, hash, is_default, set_at, set_by, compliant) VALUES (?, ?, ?, ?, ?, ?, 1)
+         ON CONFLICT (number, kind) DO UPDATE SET hash = excluded.hash, is_default = excluded.is_default,
+           set_at = excluded.set_at, set_by = excluded.set_by, compliant = excluded.compliant`,
+      )
+      .run(number, kind, change.hash, change.isDefault ? 1 : 0, change.at, change.by);
+    if (change.hash !== null && !change.isDefault) {
+      this.db
+        .prepare('INSERT INTO credential_history (number, kind, hash, set_at) VALUES (?, ?, ?, ?)')
+        .run(number, kind, change.hash, change.at);
+      this.db
+        .prepare(
+          `DELETE FROM credential_history WHERE number = ? AND kind = ? AND id NOT IN
+             (SELECT id FROM credential_history WHERE number = ? AND kind = ? ORDER BY id DESC LIMIT ?)`,
+        )
+        .run(number, kind, number, kind, HISTORY_KEEP);
+    }
+    return this.getExtension(number);
+  }
+
+  /** The sealed default PIN of a number and its hash (null = pending). */
+  defaultPinOf(number: string): { enc: Buffer; hash: string | null } | undefined {
+    return this.db.prepare('SELECT enc, hash FROM default_pins WHERE number = ?').get(number) as
+      | { enc: Buffer; hash: string | null }
+      | undefined;
+  }
+
+  putDefaultPin(number: string, enc: Buffer, at: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO default_pins (number, enc, hash, created_at) VALUES (?, ?, NULL, ?)
+         ON CONFLICT (number) DO UPDATE SET enc = excluded.enc, hash = NULL, created_at = excluded.created_at`,
+      )
+      .run(number, enc, at);
+  }
+
+  setDefaultPinHash(number: string, hash: string): void {
+    this.db.prepare('UPDATE default_pins SET hash = ? WHERE number = ?').run(hash, number);
   }
 
   // ---- admins and sessions ----

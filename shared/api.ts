@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   CallDecisionSchema,
+  ExtensionCredentialKindSchema,
   ExtensionNumberSchema,
   ExtensionSchema,
   ExtensionTypeSchema,
@@ -13,6 +14,7 @@ import {
   SiteIdSchema,
   SiteSchema,
 } from './domain.js';
+import { CredentialKindSchema, PinPolicySchema, PinPresetSchema } from './pin-policy.js';
 
 export const API_BASE = '/api/v1';
 export const DEVICE_BASE = '/device/v1';
@@ -102,6 +104,56 @@ export const CallRouteResponseSchema = z
   .object({ decision: CallDecisionSchema, reason: z.string() })
   .meta({ id: 'CallRouteResponse' });
 
+// ---- PIN policies and credentials (SPEC F2) ----------------------------------------------------
+
+export const PinPolicyResourceSchema = z
+  .object({
+    kind: CredentialKindSchema,
+    policy: PinPolicySchema,
+    /** The preset the policy equals, or null for a custom policy. */
+    preset: PinPresetSchema.nullable(),
+    version: z.number().int().positive(),
+    etag: z.string(),
+    updatedAt: z.string().nullable(),
+    updatedBy: z.string().nullable(),
+  })
+  .meta({ id: 'PinPolicyResource' });
+export type PinPolicyResource = z.infer<typeof PinPolicyResourceSchema>;
+
+export const PinPolicyListSchema = z.object({ items: z.array(PinPolicyResourceSchema) }).meta({ id: 'PinPolicyList' });
+
+export const PolicyKindParamsSchema = z.object({ kind: CredentialKindSchema }).strict();
+
+export const CredentialParamsSchema = z
+  .object({ number: ExtensionNumberSchema, kind: ExtensionCredentialKindSchema })
+  .strict();
+
+export const CredentialUpdateSchema = z
+  .object({ value: z.string().max(64, { message: 'a credential is at most 31 characters' }) })
+  .strict()
+  .meta({ id: 'CredentialUpdate' });
+export type CredentialUpdate = z.infer<typeof CredentialUpdateSchema>;
+
+export const DefaultPinSchema = z.object({ defaultPin: z.string() }).meta({ id: 'DefaultPin' });
+
+const DevicePinSchema = z.string().max(64, { message: 'a PIN is at most 15 digits' });
+
+export const VoicemailLoginRequestSchema = z
+  .object({ extension: ExtensionNumberSchema, pin: DevicePinSchema })
+  .strict()
+  .meta({ id: 'VoicemailLoginRequest' });
+
+export const VoicemailLoginResponseSchema = z
+  .object({ result: z.enum(['ok', 'must_change_pin']) })
+  .meta({ id: 'VoicemailLoginResponse' });
+
+export const VoicemailPinChangeSchema = z
+  .object({ extension: ExtensionNumberSchema, pin: DevicePinSchema, newPin: DevicePinSchema })
+  .strict()
+  .meta({ id: 'VoicemailPinChange' });
+
+export const VoicemailPinChangeResponseSchema = z.object({ result: z.literal('ok') }).meta({ id: 'VoicemailPinChangeResponse' });
+
 export const HealthSchema = z.object({ ok: z.literal(true), server: z.string(), version: z.string() });
 
 // ---- the route table --------------------------------------------------------------------------
@@ -182,6 +234,41 @@ export const routes = {
     summary: 'Unblock the phone terminal', tag: 'protection', auth: 'session', params: NumberParamsSchema, status: 200,
     response: ExtensionSchema, ifMatch: true, etag: true, errors: [401, 404, 409, 412, 422, 428],
   }),
+  listPinPolicies: route({
+    operationId: 'listPinPolicies', method: 'GET', path: `${API_BASE}/policies/pin`,
+    summary: 'The PIN policy of every credential kind', tag: 'credentials', auth: 'session', status: 200,
+    response: PinPolicyListSchema, errors: [401],
+  }),
+  getPinPolicy: route({
+    operationId: 'getPinPolicy', method: 'GET', path: `${API_BASE}/policies/pin/{kind}`,
+    summary: 'The PIN policy of one credential kind', tag: 'credentials', auth: 'session',
+    params: PolicyKindParamsSchema, status: 200, response: PinPolicyResourceSchema, etag: true, errors: [401, 422],
+  }),
+  setPinPolicy: route({
+    operationId: 'setPinPolicy', method: 'PUT', path: `${API_BASE}/policies/pin/{kind}`,
+    summary: 'Replace the PIN policy of one credential kind (body.kind must equal the path)', tag: 'credentials',
+    auth: 'session', params: PolicyKindParamsSchema, body: PinPolicySchema, status: 200,
+    response: PinPolicyResourceSchema, ifMatch: true, etag: true, errors: [401, 403, 412, 422, 428],
+  }),
+  setCredential: route({
+    operationId: 'setCredential', method: 'PUT', path: `${API_BASE}/extensions/{number}/credentials/{kind}`,
+    summary: 'Set a credential of an extension; checked against the policy, the history and the default PIN',
+    tag: 'credentials', auth: 'session', params: CredentialParamsSchema, body: CredentialUpdateSchema, status: 200,
+    response: ExtensionSchema, ifMatch: true, etag: true, errors: [401, 403, 404, 412, 422, 428],
+  }),
+  getDefaultVoicemailPin: route({
+    operationId: 'getDefaultVoicemailPin', method: 'GET',
+    path: `${API_BASE}/extensions/{number}/credentials/voicemail-pin/default`,
+    summary: 'The default voicemail PIN of a number (authorised roles; audited)', tag: 'credentials',
+    auth: 'session', params: NumberParamsSchema, status: 200, response: DefaultPinSchema, errors: [401, 403, 404, 422],
+  }),
+  resetVoicemailPin: route({
+    operationId: 'resetVoicemailPin', method: 'POST',
+    path: `${API_BASE}/extensions/{number}/credentials/voicemail-pin/reset`,
+    summary: 'Set the voicemail PIN back to the default (active numbers only)', tag: 'credentials',
+    auth: 'session', params: NumberParamsSchema, status: 200, response: ExtensionSchema, ifMatch: true, etag: true,
+    errors: [401, 403, 404, 409, 412, 422, 428],
+  }),
   events: route({
     operationId: 'events', method: 'GET', path: `${API_BASE}/events`,
     summary: 'Live events (Server-Sent Events); resumes after Last-Event-ID', tag: 'events', auth: 'session',
@@ -197,6 +284,18 @@ export const routes = {
     operationId: 'deviceRouteCall', method: 'POST', path: `${DEVICE_BASE}/calls`,
     summary: 'Routing decision for a call: ring, voicemail or rejected', tag: 'device', auth: 'device',
     body: CallRouteRequestSchema, status: 200, response: CallRouteResponseSchema, errors: [404, 422],
+  }),
+  deviceVoicemailLogin: route({
+    operationId: 'deviceVoicemailLogin', method: 'POST', path: `${DEVICE_BASE}/voicemail/login`,
+    summary: 'Mailbox sign-in with the voicemail PIN; must_change_pin while it is the default', tag: 'device',
+    auth: 'device', body: VoicemailLoginRequestSchema, status: 200, response: VoicemailLoginResponseSchema,
+    errors: [403, 422],
+  }),
+  deviceVoicemailPin: route({
+    operationId: 'deviceVoicemailPin', method: 'POST', path: `${DEVICE_BASE}/voicemail/pin`,
+    summary: 'Change the voicemail PIN from the phone; checked against the same policy', tag: 'device',
+    auth: 'device', body: VoicemailPinChangeSchema, status: 200, response: VoicemailPinChangeResponseSchema,
+    errors: [403, 422],
   }),
 } as const satisfies Record<string, RouteDef>;
 

@@ -52,6 +52,34 @@ export const ProtectionSchema = z
   .meta({ id: 'Protection' });
 export type Protection = z.infer<typeof ProtectionSchema>;
 
+/** Metadata of one stored credential; never the value or its hash. */
+export const CredentialMetaSchema = z
+  .object({
+    set: z.boolean(),
+    /** The value is the number's default PIN (to be replaced at first sign-in). */
+    isDefault: z.boolean(),
+    setAt: z.string().nullable(),
+    /** Compliant with the policy in force when it was set (null: never set). */
+    compliant: z.boolean().nullable(),
+  })
+  .meta({ id: 'CredentialMeta' });
+export type CredentialMeta = z.infer<typeof CredentialMetaSchema>;
+
+/** The credentials of an extension that are set through /credentials/{kind} (protection has its own route). */
+export const ExtensionCredentialKinds = ['voicemail_pin', 'login_code', 'phone_password', 'user_password'] as const;
+export const ExtensionCredentialKindSchema = z.enum(ExtensionCredentialKinds);
+export type ExtensionCredentialKind = z.infer<typeof ExtensionCredentialKindSchema>;
+
+export const ExtensionCredentialsSchema = z
+  .object({
+    voicemail_pin: CredentialMetaSchema,
+    login_code: CredentialMetaSchema,
+    phone_password: CredentialMetaSchema,
+    user_password: CredentialMetaSchema,
+  })
+  .meta({ id: 'ExtensionCredentials' });
+export type ExtensionCredentials = z.infer<typeof ExtensionCredentialsSchema>;
+
 export const CallDecisionSchema = z.enum(['ring', 'voicemail', 'rejected']);
 
 export const ExtensionSchema = z
@@ -65,6 +93,8 @@ export const ExtensionSchema = z
     protection: ProtectionSchema,
     /** Derived: what happens to an incoming call now. */
     incomingCalls: CallDecisionSchema,
+    /** Credential metadata per kind (SPEC F2). Always sent by the reference PBX; optional for older servers. */
+    credentials: ExtensionCredentialsSchema.optional(),
     version: z.number().int().positive(),
     etag: z.string(),
   })

@@ -15,6 +15,8 @@ export const ErrorCodes = [
   'protection_password_required',
   'protection_password_invalid',
   'keypad_rejected',
+  'pin_policy_violation',
+  'extension_inactive',
   'conflict',
   'payload_too_large',
   'rate_limited',

@@ -1,6 +1,7 @@
 // Live events of the management API (SSE, GET /api/v1/events), typed.
 import { z } from 'zod';
 import { ChangeSourceSchema, ExtensionSchema } from './domain.js';
+import { CredentialKindSchema, PinPolicySchema } from './pin-policy.js';
 
 export const ProtectionChangedEventSchema = z.object({
   type: z.literal('protection.changed'),
@@ -20,8 +21,21 @@ export const HelloEventSchema = z.object({
   server: z.string(),
 });
 
+/** A server setting changed (today: the PIN policy of one credential kind). */
+export const SettingsChangedEventSchema = z.object({
+  type: z.literal('settings.changed'),
+  id: z.number().int(),
+  at: z.string(),
+  setting: z.literal('pin_policy'),
+  kind: CredentialKindSchema,
+  by: z.string(),
+  address: z.string(),
+  policy: PinPolicySchema,
+  version: z.number().int(),
+});
+
 export const PbxEventSchema = z
-  .discriminatedUnion('type', [ProtectionChangedEventSchema, HelloEventSchema])
+  .discriminatedUnion('type', [ProtectionChangedEventSchema, HelloEventSchema, SettingsChangedEventSchema])
   .meta({ id: 'Event' });
 export type PbxEvent = z.infer<typeof PbxEventSchema>;
 export type PbxEventType = PbxEvent['type'];
