@@ -4,8 +4,15 @@
 // just typed, and never receives one back.
 import { z } from 'zod';
 import { ErrorBodySchema } from './errors.js';
-import { ExtensionListQuerySchema, ExtensionListSchema, ProtectionUpdateSchema } from './api.js';
-import { ExtensionNumberSchema, ExtensionSchema, RoleSchema, SiteSchema } from './domain.js';
+import {
+  CredentialUpdateSchema,
+  DefaultPinSchema,
+  ExtensionListQuerySchema,
+  ExtensionListSchema,
+  PinPolicyListSchema,
+  ProtectionUpdateSchema,
+} from './api.js';
+import { ExtensionCredentialKindSchema, ExtensionNumberSchema, ExtensionSchema, RoleSchema, SiteSchema } from './domain.js';
 import { PbxEventSchema } from './events.js';
 
 export const RPC_PREFIX = 'warden:';
@@ -174,6 +181,20 @@ export const channels = {
   },
   'protection.block': { input: NumberInput.extend({ etag: EtagSchema }).strict(), output: ExtensionSchema },
   'protection.unblock': { input: NumberInput.extend({ etag: EtagSchema }).strict(), output: ExtensionSchema },
+  /** The PIN policy of every credential kind (for live rule feedback with the shared engine). */
+  'policies.pin.list': { input: Empty, output: PinPolicyListSchema },
+  /** Set a credential; the typed value goes to the PBX once and never comes back. */
+  'credentials.set': {
+    input: z
+      .object({ number: ExtensionNumberSchema, etag: EtagSchema, kind: ExtensionCredentialKindSchema })
+      .extend(CredentialUpdateSchema.shape)
+      .strict(),
+    output: ExtensionSchema,
+  },
+  /** Reset the voicemail PIN to the number's default (and unlock it). */
+  'credentials.resetVoicemailPin': { input: NumberInput.extend({ etag: EtagSchema }).strict(), output: ExtensionSchema },
+  /** The default voicemail PIN, for authorised roles to read out (audited on the PBX). */
+  'credentials.defaultVoicemailPin': { input: NumberInput, output: DefaultPinSchema },
 } as const;
 
 export type Channel = keyof typeof channels;

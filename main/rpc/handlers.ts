@@ -191,5 +191,12 @@ export function createHandlers(services: ConsoleServices): Handlers {
       (await connection.call(routes.blockExtension, { params: { number }, ifMatch: etag })).data,
     'protection.unblock': async ({ number, etag }) =>
       (await connection.call(routes.unblockExtension, { params: { number }, ifMatch: etag })).data,
+    'policies.pin.list': async () => (await connection.call(routes.listPinPolicies)).data,
+    'credentials.set': async ({ number, etag, kind, value }) =>
+      (await connection.call(routes.setCredential, { params: { number, kind }, ifMatch: etag, body: { value } })).data,
+    'credentials.resetVoicemailPin': async ({ number, etag }) =>
+      (await connection.call(routes.resetVoicemailPin, { params: { number }, ifMatch: etag })).data,
+    'credentials.defaultVoicemailPin': async ({ number }) =>
+      (await connection.call(routes.getDefaultVoicemailPin, { params: { number } })).data,
   };
 }
