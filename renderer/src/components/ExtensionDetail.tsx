@@ -1,9 +1,10 @@
 // The detail panel of one extension: facts, where incoming calls go, and the Password protection
-// section (SPEC F1). Escape closes it and focus returns to the row.
+// section (SPEC F1), then Credentials (SPEC F2). Escape closes it and focus returns to the row.
 import { useEffect, useRef } from 'react';
 import type { Extension } from '../../../shared/domain';
 import { EXTENSION_TYPE_LABEL } from '../../../shared/domain';
 import { CALL_DECISION_TEXT } from '../../../shared/protection';
+import { CredentialsSection } from './CredentialsSection';
 import { ProtectionSection } from './ProtectionSection';
 
 interface Props {
@@ -67,6 +68,7 @@ export function ExtensionDetail({ ext, siteName, focusSignal, onClose, onUpdated
       </dl>
 
       <ProtectionSection ext={ext} onUpdated={onUpdated} />
+      <CredentialsSection ext={ext} onUpdated={onUpdated} />
     </section>
   );
 }

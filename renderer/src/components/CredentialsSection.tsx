@@ -1,0 +1,630 @@
+// "Credentials" (SPEC F2): one row per credential kind with its state (default PIN, not set, PIN age,
+// not compliant), an inline form to set a new value with rule-by-rule feedback from the shared policy
+// engine, and for the voicemail PIN: reset to the default and show the default large enough to read out,
+// with a printable slip. Writes carry the extension's etag; a 412 shows the PBX's message and reloads.
+import { useEffect, useId, useRef, useState } from 'react';
+import { createPortal } from 'react-dom';
+import type { PinPolicyResource } from '../../../shared/api';
+import type { CredentialMeta, Extension, ExtensionCredentialKind } from '../../../shared/domain';
+import { ExtensionCredentialKinds } from '../../../shared/domain';
+import type { ErrorBody } from '../../../shared/errors';
+import { CREDENTIAL_FORMATS, pinRules, type PinCheckContext, type PinPolicy } from '../../../shared/pin-policy';
+import { call, errorBody } from '../api';
+import { absoluteTime, relativeTime, useNow } from '../lib/time';
+import { CheckIcon, CrossIcon, DotIcon, ErrorIcon } from './icons';
+
+const KIND_LABEL: Record<ExtensionCredentialKind, string> = {
+  voicemail_pin: 'Voicemail PIN',
+  login_code: 'Login code',
+  phone_password: 'Phone password',
+  user_password: 'User password',
+};
+
+// ---- policies: loaded once per console session (a failed load is retried on the next open) ----------
+
+let policiesPromise: Promise<PinPolicyResource[]> | null = null;
+
+function loadPolicies(): Promise<PinPolicyResource[]> {
+  if (!policiesPromise) {
+    policiesPromise = call('policies.pin.list', {}).then(
+      (r) => r.items,
+      (e: unknown) => {
+        policiesPromise = null;
+        throw e;
+      },
+    );
+  }
+  return policiesPromise;
+}
+
+type PolicyState = { status: 'loading' } | { status: 'ready'; items: PinPolicyResource[] } | { status: 'failed'; message: string };
+
+function usePolicies(): PolicyState {
+  const [state, setState] = useState<PolicyState>({ status: 'loading' });
+  useEffect(() => {
+    let alive = true;
+    loadPolicies().then(
+      (items) => alive && setState({ status: 'ready', items }),
+      (e: unknown) => alive && setState({ status: 'failed', message: errorBody(e).message }),
+    );
+    return () => {
+      alive = false;
+    };
+  }, []);
+  return state;
+}
+
+function isExtension(v: unknown): v is Extension {
+  return typeof v === 'object' && v !== null && 'etag' in v && 'protection' in v && 'number' in v;
+}
+
+/**
+ * A 412 from the PBX: reload the extension (from the error body when it carries it) so the next try uses
+ * the current version. Returns the message to show.
+ */
+async function reloadAfterConflict(body: ErrorBody, number: string, onUpdated: (ext: Extension) => void): Promise<ErrorBody> {
+  let current: Extension | undefined = isExtension(body.current) ? body.current : undefined;
+  if (!current) current = await call('extensions.get', { number }).catch(() => undefined);
+  if (current) onUpdated(current);
+  return {
+    ...body,
+    message: `${body.message
+      .replace(/[.;]?\s*review the current version and try again\.?$/i, '')
+      .replace(/\s*\(now [^)]*\)/, '')}. The latest version is now shown; please try again.`,
+  };
+}
+
+// ---- the section ---------------------------------------------------------------------------------------
+
+interface Props {
+  ext: Extension;
+  onUpdated: (ext: Extension) => void;
+}
+
+type DefaultPinView = { number: string; label: string; pin: string; shownAt: number };
+
+export function CredentialsSection({ ext, onUpdated }: Props) {
+  const titleId = useId();
+  const policies = usePolicies();
+  const now = useNow(30_000);
+  const [editing, setEditing] = useState<ExtensionCredentialKind | null>(null);
+  const [confirmReset, setConfirmReset] = useState(false);
+  const [busy, setBusy] = useState<'reset' | 'show' | null>(null);
+  const [error, setError] = useState<ErrorBody | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [defaultPin, setDefaultPin] = useState<DefaultPinView | null>(null);
+  const changeRefs = useRef<Partial<Record<ExtensionCredentialKind, HTMLButtonElement | null>>>({});
+  const resetRef = useRef<HTMLButtonElement>(null);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const errorRef = useRef<HTMLDivElement>(null);
+
+  // Another extension opened in the same panel: start clean.
+  const [shownNumber, setShownNumber] = useState(ext.number);
+  if (shownNumber !== ext.number) {
+    setShownNumber(ext.number);
+    setEditing(null);
+    setConfirmReset(false);
+    setError(null);
+    setDone(null);
+    setDefaultPin(null);
+  }
+
+  useEffect(() => {
+    if (confirmReset) confirmRef.current?.focus();
+  }, [confirmReset]);
+  useEffect(() => {
+    if (error) errorRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [error]);
+
+  const creds = ext.credentials;
+  if (!creds) {
+    return (
+      <section className="credentials" aria-labelledby={titleId}>
+        <h3 id={titleId}>Credentials</h3>
+        <p className="notice info">This PBX does not report credentials for its extensions.</p>
+      </section>
+    );
+  }
+  const active = ext.status === 'active';
+
+  const policyFor = (kind: ExtensionCredentialKind): PinPolicy | null =>
+    policies.status === 'ready' ? (policies.items.find((p) => p.kind === kind)?.policy ?? null) : null;
+
+  const showDefault = async (number: string, label: string) => {
+    const r = await call('credentials.defaultVoicemailPin', { number });
+    setDefaultPin({ number, label, pin: r.defaultPin, shownAt: Date.now() });
+  };
+
+  const reset = async () => {
+    setBusy('reset');
+    setError(null);
+    setDone(null);
+    try {
+      const result = await call('credentials.resetVoicemailPin', { number: ext.number, etag: ext.etag });
+      onUpdated(result);
+      setConfirmReset(false);
+      setDone('The voicemail PIN is back to its default.');
+      await showDefault(result.number, result.label);
+    } catch (e) {
+      const body = errorBody(e);
+      setConfirmReset(false);
+      setError(body.code === 'precondition_failed' ? await reloadAfterConflict(body, ext.number, onUpdated) : body);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const show = async () => {
+    setBusy('show');
+    setError(null);
+    try {
+      await showDefault(ext.number, ext.label);
+    } catch (e) {
+      setError(errorBody(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const closeDefault = () => {
+    setDefaultPin(null);
+    requestAnimationFrame(() => resetRef.current?.focus());
+  };
+
+  return (
+    <section className="credentials" aria-labelledby={titleId}>
+      <div className="section-title">
+        <h3 id={titleId}>Credentials</h3>
+      </div>
+      {!active ? (
+        <p className="notice info">This number is inactive. Credentials can be changed on active numbers only.</p>
+      ) : null}
+      {policies.status === 'failed' ? (
+        <p className="notice info">
+          {`The PIN rules could not be loaded (${policies.message}). The PBX still checks every new value when you save.`}
+        </p>
+      ) : null}
+
+      <ul className="cred-list">
+        {ExtensionCredentialKinds.map((kind) => {
+          const meta = creds[kind];
+          const rowTitleId = `${titleId}-${kind}`;
+          return (
+            <li key={kind} className="cred-row" aria-labelledby={rowTitleId}>
+              <div className="cred-head">
+                <span id={rowTitleId} className="cred-name">
+                  {KIND_LABEL[kind]}
+                </span>
+                <CredentialBadges meta={meta} now={now} />
+              </div>
+              {active && editing !== kind ? (
+                <div className="cred-actions">
+                  <button
+                    type="button"
+                    className="btn small-btn"
+                    ref={(el) => {
+                      changeRefs.current[kind] = el;
+                    }}
+                    aria-label={`Change ${KIND_LABEL[kind]}`}
+                    onClick={() => {
+                      setEditing(kind);
+                      setDone(null);
+                      setError(null);
+                    }}
+                  >
+                    Change
+                  </button>
+                  {kind === 'voicemail_pin' && !confirmReset ? (
+                    <button
+                      type="button"
+                      className="btn small-btn"
+                      ref={resetRef}
+                      onClick={() => {
+                        setConfirmReset(true);
+                        setDone(null);
+                        setError(null);
+                      }}
+                      disabled={busy !== null}
+                    >
+                      Reset PIN
+                    </button>
+                  ) : null}
+                  {kind === 'voicemail_pin' && meta.isDefault && !confirmReset && !defaultPin ? (
+                    <button
+                      type="button"
+                      className="btn small-btn"
+                      onClick={() => void show()}
+                      disabled={busy !== null}
+                      aria-busy={busy === 'show' || undefined}
+                    >
+                      Show default PIN
+                    </button>
+                  ) : null}
+                </div>
+              ) : null}
+
+              {kind === 'voicemail_pin' && confirmReset ? (
+                <div
+                  className="confirm-box"
+                  role="group"
+                  aria-label="Confirm reset"
+                  onKeyDown={(e) => {
+                    if (e.key === 'Escape') {
+                      e.preventDefault();
+                      e.stopPropagation();
+                      setConfirmReset(false);
+                      requestAnimationFrame(() => resetRef.current?.focus());
+                    }
+                  }}
+                >
+                  <p>
+                    {`Reset the voicemail PIN of ${ext.number} to its default? The user will have to choose a new PIN at the next sign-in.`}
+                  </p>
+                  <div className="form-actions">
+                    <button
+                      type="button"
+                      className="btn danger"
+                      ref={confirmRef}
+                      onClick={() => void reset()}
+                      disabled={busy !== null}
+                      aria-busy={busy === 'reset' || undefined}
+                    >
+                      Reset PIN
+                    </button>
+                    <button
+                      type="button"
+                      className="btn"
+                      onClick={() => {
+                        setConfirmReset(false);
+                        requestAnimationFrame(() => resetRef.current?.focus());
+                      }}
+                      disabled={busy === 'reset'}
+                    >
+                      Cancel
+                    </button>
+                  </div>
+                </div>
+              ) : null}
+
+              {kind === 'voicemail_pin' && defaultPin && defaultPin.number === ext.number ? (
+                <DefaultPinBox view={defaultPin} onDone={closeDefault} />
+              ) : null}
+
+              {editing === kind ? (
+                <CredentialForm
+                  ext={ext}
+                  kind={kind}
+                  policy={policyFor(kind)}
+                  policiesLoading={policies.status === 'loading'}
+                  onCancel={() => {
+                    setEditing(null);
+                    requestAnimationFrame(() => changeRefs.current[kind]?.focus());
+                  }}
+                  onSaved={(result) => {
+                    onUpdated(result);
+                    setEditing(null);
+                    setDone(`Saved. The new ${CREDENTIAL_FORMATS[kind].label} is in place.`);
+                    requestAnimationFrame(() => changeRefs.current[kind]?.focus());
+                  }}
+                  onUpdated={onUpdated}
+                />
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+
+      {error ? (
+        <div className="notice error" role="alert" ref={errorRef}>
+          <ErrorIcon />
+          <span>{error.message}</span>
+        </div>
+      ) : null}
+
+      <p className="done" role="status">
+        {done ? (
+          <>
+            <CheckIcon /> {done}
+          </>
+        ) : null}
+      </p>
+    </section>
+  );
+}
+
+function CredentialBadges({ meta, now }: { meta: CredentialMeta; now: number }) {
+  return (
+    <span className="cred-badges">
+      {meta.isDefault ? (
+        <span className="badge badge-default-pin">Default PIN</span>
+      ) : !meta.set ? (
+        <span className="badge badge-off">Not set</span>
+      ) : (
+        <span className="badge badge-cred-set" title={meta.setAt ? absoluteTime(meta.setAt) : undefined}>
+          {meta.setAt ? `Set ${relativeTime(meta.setAt, now)}` : 'Set'}
+        </span>
+      )}
+      {meta.compliant === false ? <span className="badge badge-noncompliant">Not compliant</span> : null}
+    </span>
+  );
+}
+
+// ---- the inline form --------------------------------------------------------------------------------
+
+interface FormProps {
+  ext: Extension;
+  kind: ExtensionCredentialKind;
+  policy: PinPolicy | null;
+  policiesLoading: boolean;
+  onCancel: () => void;
+  onSaved: (ext: Extension) => void;
+  onUpdated: (ext: Extension) => void;
+}
+
+/** The value the PBX refused and the rules it named, so the list can show them as unmet for that value. */
+interface Refusal {
+  value: string;
+  rules: Set<string>;
+}
+
+function CredentialForm({ ext, kind, policy, policiesLoading, onCancel, onSaved, onUpdated }: FormProps) {
+  const ids = useId();
+  const inputId = `${ids}-value`;
+  const rulesId = `${ids}-rules`;
+  const hintId = `${ids}-hint`;
+  const label = KIND_LABEL[kind];
+  const format = CREDENTIAL_FORMATS[kind];
+  const [value, setValue] = useState('');
+  const [show, setShow] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorBody | null>(null);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const errorRef = useRef<HTMLDivElement>(null);
+  const actionsRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    inputRef.current?.focus();
+  }, []);
+  useEffect(() => {
+    if (error) errorRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [error]);
+  useEffect(() => {
+    // While typing, keep the rule feedback and the Save button in view.
+    if (value !== '' && document.activeElement === inputRef.current) actionsRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [value]);
+
+  // What the PBX said about exactly this value feeds the engine, so its rule shows as unmet.
+  const context: PinCheckContext = { extension: ext.number };
+  if (refusal && refusal.value === value) {
+    if (refusal.rules.has('pin_reused')) context.reused = true;
+    if (refusal.rules.has('pin_is_default')) context.defaultPin = value;
+  }
+  const rules = policy ? pinRules(value, policy, context) : [];
+  const unmet = rules.some((r) => r.met === false);
+  const canSave = value !== '' && !unmet && !busy;
+  const saveHint = value === '' ? null : unmet ? `Fix the ${format.label} first.` : null;
+
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await call('credentials.set', { number: ext.number, etag: ext.etag, kind, value });
+      onSaved(result);
+    } catch (e) {
+      const body = errorBody(e);
+      if (body.code === 'precondition_failed') {
+        setError(await reloadAfterConflict(body, ext.number, onUpdated));
+      } else {
+        if (body.code === 'pin_policy_violation' && body.details) {
+          setRefusal({ value, rules: new Set(body.details.map((d) => d.rule)) });
+        }
+        setError(body);
+        // The Save button is now disabled (a clicked button loses focus): back to the field to try another.
+        requestAnimationFrame(() => inputRef.current?.focus());
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const ruleLabel = (rule: string): string | undefined => rules.find((r) => r.rule === rule)?.label;
+
+  return (
+    <form
+      className="cred-form"
+      noValidate
+      aria-label={`Change ${label}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (canSave) void save();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          e.stopPropagation();
+          onCancel();
+        }
+      }}
+    >
+      <div className={`field${unmet ? ' has-error' : ''}`}>
+        <label htmlFor={inputId}>{`New ${label.charAt(0).toLowerCase()}${label.slice(1)}`}</label>
+        <div className="password-row">
+          <input
+            id={inputId}
+            ref={inputRef}
+            type={show ? 'text' : 'password'}
+            inputMode={format.digitsOnly ? 'numeric' : undefined}
+            autoComplete="new-password"
+            spellCheck={false}
+            value={value}
+            onChange={(e) => {
+              setValue(e.target.value);
+              if (error && error.code !== 'precondition_failed') setError(null);
+            }}
+            aria-invalid={unmet || undefined}
+            aria-describedby={`${rulesId}${saveHint ? ` ${hintId}` : ''}`}
+          />
+          <button type="button" className="btn ghost small-btn" aria-pressed={show} onClick={() => setShow((s) => !s)}>
+            {format.digitsOnly ? 'Show digits' : 'Show'}
+          </button>
+        </div>
+        {policy ? (
+          <ul id={rulesId} className="rules rules-column" aria-label={`Rules for the ${format.label}`}>
+            {rules.map((r) => {
+              const state = r.met === null ? 'server' : value === '' ? 'pending' : r.met ? 'met' : 'unmet';
+              return (
+                <li key={r.rule} className={`rule rule-${state}`}>
+                  {state === 'met' ? <CheckIcon /> : state === 'unmet' ? <CrossIcon /> : <DotIcon />}
+                  <span>
+                    {r.label}
+                    <span className="rule-state">
+                      {state === 'met'
+                      ? ' — OK'
+                      : state === 'unmet'
+                        ? r.serverOnly
+                          ? ' — refused by the PBX'
+                          : ' — not yet'
+                        : state === 'server'
+                          ? ' — checked when you save'
+                          : ''}
+                    </span>
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        ) : (
+          <p id={rulesId} className="field-hint">
+            {policiesLoading ? 'Loading the rules…' : 'The PBX checks the rules when you save.'}
+          </p>
+        )}
+      </div>
+
+      {error ? (
+        <div className="notice error" role="alert" ref={errorRef}>
+          <ErrorIcon />
+          <div>
+            {error.code === 'pin_policy_violation' && error.details && error.details.length > 0 ? (
+              <>
+                <span>{`The PBX did not accept this ${format.label}:`}</span>
+                <ul className="detail-list">
+                  {error.details.map((d, i) => (
+                    <li key={i}>
+                      {ruleLabel(d.rule) ? <strong>{`${ruleLabel(d.rule)}: `}</strong> : null}
+                      {readable(d.message)}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            ) : (
+              <span>{error.message}</span>
+            )}
+          </div>
+        </div>
+      ) : null}
+
+      <div className="form-actions" ref={actionsRef}>
+        <button type="submit" className="btn primary" disabled={!canSave} aria-busy={busy || undefined}>
+          Save
+        </button>
+        <button type="button" className="btn" onClick={onCancel} aria-keyshortcuts="Escape">
+          Cancel
+        </button>
+        {saveHint && !busy ? (
+          <span id={hintId} className="muted small">
+            {saveHint}
+          </span>
+        ) : null}
+      </div>
+    </form>
+  );
+}
+
+/** "value: the voicemail PIN may not be …" → "The voicemail PIN may not be …." */
+function readable(message: string): string {
+  const m = message.replace(/^[a-z_]+:\s*/i, '');
+  const s = m.charAt(0).toUpperCase() + m.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
+}
+
+// ---- the default PIN, large, with a printable slip -----------------------------------------------------
+
+/** "480713" → ["480", "713"]; 4 digits → ["48", "07"]; groups of 3 otherwise. */
+function groupDigits(pin: string): string[] {
+  const size = pin.length <= 4 ? 2 : 3;
+  const out: string[] = [];
+  for (let i = 0; i < pin.length; i += size) out.push(pin.slice(i, i + size));
+  return out;
+}
+
+function DefaultPinBox({ view, onDone }: { view: DefaultPinView; onDone: () => void }) {
+  const titleId = useId();
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    headingRef.current?.focus();
+    headingRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [view]);
+  const groups = groupDigits(view.pin);
+  const date = new Date(view.shownAt).toLocaleString('en', { dateStyle: 'long', timeStyle: 'short' });
+  return (
+    <div
+      className="default-pin-box"
+      role="group"
+      aria-labelledby={titleId}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          e.stopPropagation();
+          onDone();
+        }
+      }}
+    >
+      <h4 id={titleId} ref={headingRef} tabIndex={-1}>{`Default PIN for ${view.number}`}</h4>
+      <p className="default-pin-digits" data-pin={view.pin}>
+        <span aria-hidden="true">
+          {groups.map((g, i) => (
+            <span key={i} className="pin-group">
+              {g}
+            </span>
+          ))}
+        </span>
+        <span className="sr-only">{view.pin.split('').join(' ')}</span>
+      </p>
+      <p className="muted small">The user will be asked to choose a new PIN at the next voicemail sign-in.</p>
+      <div className="form-actions">
+        <button type="button" className="btn" onClick={() => window.print()}>
+          Print slip
+        </button>
+        <button type="button" className="btn primary" onClick={onDone}>
+          Done
+        </button>
+      </div>
+      {createPortal(
+        <div className="print-slip" aria-hidden="true">
+          <p className="slip-title">Voicemail PIN</p>
+          <dl>
+            <div>
+              <dt>Extension</dt>
+              <dd>{view.number}</dd>
+            </div>
+            <div>
+              <dt>Name</dt>
+              <dd>{view.label}</dd>
+            </div>
+            <div>
+              <dt>Default PIN</dt>
+              <dd className="slip-pin">{groups.join(' ')}</dd>
+            </div>
+            <div>
+              <dt>Date</dt>
+              <dd>{date}</dd>
+            </div>
+          </dl>
+          <p>You will be asked to choose a new PIN the first time you sign in to your voicemail.</p>
+        </div>,
+        document.body,
+      )}
+    </div>
+  );
+}
