@@ -11,7 +11,7 @@ const USAGE = `Usage: tsx server/cli.ts [--data-dir DIR] [--host HOST] [--port N
   --host HOST      address to listen on (default 127.0.0.1)
   --port N         port, 0 = any free port (default 0)
   --seed S         first run only: demo (300 extensions), none, or a number of generated extensions
-  --ready-json     print one line PBX_READY {url, initialAdminPassword} instead of the banner (for a parent process);
+  --ready-json     print one line PBX_READY {url, first-run passwords} instead of the banner (for a parent process);
                    the server stops when its standard input closes
 `;
 
@@ -102,7 +102,13 @@ async function main(): Promise<void> {
   const server = await startPbxServer({ dataDir: opts.dataDir, host: opts.host, port: opts.port, seed: opts.seed, quiet: opts.readyJson });
   if (opts.readyJson) {
     // The parent reads this one line from a pipe and keeps the first-run password in memory only.
-    process.stdout.write(`PBX_READY ${JSON.stringify({ url: server.url, initialAdminPassword: server.initialAdminPassword })}\n`);
+    process.stdout.write(
+      `PBX_READY ${JSON.stringify({
+        url: server.url,
+        initialAdminPassword: server.initialAdminPassword,
+        initialReceptionistPassword: server.initialReceptionistPassword,
+      })}\n`,
+    );
     process.stdin.on('end', () => void server.close().then(() => process.exit(0)));
     process.stdin.resume();
     return;
@@ -112,7 +118,12 @@ async function main(): Promise<void> {
   if (server.initialAdminPassword) {
     process.stdout.write(
       `\nAdmin account created.\n  username: admin\n  password: ${server.initialAdminPassword}\n` +
-        'Store this password now: it will not be shown again.\n\n',
+        (server.initialReceptionistPassword
+          ? `Receptionist account created (site hq).\n  username: reception\n  password: ${server.initialReceptionistPassword}\n`
+          : '') +
+        (server.initialReceptionistPassword
+          ? 'Store these passwords now: they will not be shown again.\n\n'
+          : 'Store this password now: it will not be shown again.\n\n'),
     );
   }
   let stopping = false;

@@ -174,6 +174,16 @@ const MIGRATIONS: string[] = [
     created_at TEXT NOT NULL
   ) STRICT, WITHOUT ROWID;
   `,
+
+  // 4: accounts may be scoped to sites (a receptionist of one branch): no row = every site.
+  // IF NOT EXISTS, as in 3: re-running it is harmless.
+  `
+  CREATE TABLE IF NOT EXISTS admin_sites (
+    username TEXT NOT NULL REFERENCES admins(username) ON DELETE CASCADE,
+    site_id  TEXT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+    PRIMARY KEY (username, site_id)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

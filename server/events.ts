@@ -16,6 +16,8 @@ interface Stream {
   heartbeat: NodeJS.Timeout;
   /** The session the stream belongs to (ended when that session is revoked). */
   tag: string | undefined;
+  /** Which events this stream receives (its session's role and sites); undefined = all. */
+  filter: ((ev: PbxEvent) => boolean) | undefined;
 }
 
 export class EventHub {
@@ -38,7 +40,10 @@ export class EventHub {
     this.buffer.push(ev);
     if (this.buffer.length > EVENT_BUFFER_SIZE) this.buffer.splice(0, this.buffer.length - EVENT_BUFFER_SIZE);
     const frame = formatEvent(ev);
-    for (const s of this.streams) if (!s.res.destroyed && !s.res.writableEnded) s.res.write(frame);
+    for (const s of this.streams) {
+      if (s.filter && !s.filter(ev)) continue;
+      if (!s.res.destroyed && !s.res.writableEnded) s.res.write(frame);
+    }
   }
 
   /** Buffered events after `id`, oldest first. */
@@ -53,7 +58,7 @@ export class EventHub {
   attach(
     res: ServerResponse,
     first: PbxEvent[],
-    opts: { tag?: string; stillValid?: () => boolean; heartbeatMs?: number } = {},
+    opts: { tag?: string; filter?: (ev: PbxEvent) => boolean; stillValid?: () => boolean; heartbeatMs?: number } = {},
   ): void {
     res.write(`retry: ${RETRY_MS}\n\n`);
     for (const ev of first) res.write(formatEvent(ev));
@@ -63,7 +68,7 @@ export class EventHub {
       else if (!res.destroyed && !res.writableEnded) res.write(': heartbeat\n\n');
     }, opts.heartbeatMs ?? HEARTBEAT_MS);
     heartbeat.unref();
-    const stream: Stream = { res, heartbeat, tag: opts.tag };
+    const stream: Stream = { res, heartbeat, tag: opts.tag, filter: opts.filter };
     this.streams.add(stream);
     const done = () => {
       clearInterval(heartbeat);

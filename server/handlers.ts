@@ -38,8 +38,25 @@ export const KEYPAD_REJECTED_MESSAGE = 'The feature code or password was not acc
 export interface Session {
   username: string;
   role: Role;
+  /** The sites this account may see and act on; null = every site. */
+  sites: string[] | null;
   expiresAt: string;
   tokenHash: string;
+}
+
+/** May this session see an extension of `siteId`? */
+export function inScope(session: Pick<Session, 'sites'>, siteId: string): boolean {
+  return session.sites === null || session.sites.includes(siteId);
+}
+
+/**
+ * Which live events a session receives: a site-scoped account only events about extensions of its sites;
+ * a receptionist nothing but hello and extension events (no settings).
+ */
+export function eventVisible(session: Pick<Session, 'sites' | 'role'>, ev: PbxEvent): boolean {
+  if (ev.type === 'hello') return true;
+  if ('extension' in ev) return inScope(session, ev.extension.siteId);
+  return session.role === 'admin';
 }
 
 export interface AppDeps {
@@ -82,7 +99,7 @@ export function authenticator(deps: AppDeps) {
       deps.store.touchSession(tokenHash, now.toISOString());
     }
     ctx.reply.removeHeader('www-authenticate');
-    return { username: s.username, role: s.role, expiresAt: s.expiresAt, tokenHash };
+    return { username: s.username, role: s.role, sites: s.sites, expiresAt: s.expiresAt, tokenHash };
   };
 }
 
@@ -144,16 +161,17 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     expected: Extension,
     kind: CredentialKind,
     change: { hash: string | null; isDefault: boolean },
-    who: { by: string; from: string },
+    who: { by: string; from: string; source: 'console' | 'device' | 'system' },
     action: string,
     before?: () => void,
   ): Extension => {
     const at = clock().toISOString();
+    let eventId = 0;
     const updated = store.db.transaction(() => {
       before?.();
       const next = store.setCredential(expected.number, expected.version, kind, { ...change, at, by: who.by });
       if (!next) return undefined;
-      store.audit({
+      eventId = store.audit({
         at,
         actor: who.by,
         address: who.from,
@@ -164,6 +182,18 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       return next;
     })();
     if (!updated) throw stale(requireExtension(expected.number));
+    hub.publish({
+      type: 'credentials.changed',
+      id: eventId,
+      at,
+      number: updated.number,
+      kind,
+      action: who.source === 'device' ? 'device_change' : change.isDefault ? 'reset' : 'set',
+      source: who.source,
+      by: who.by,
+      address: who.from,
+      extension: updated,
+    });
     return updated;
   };
 
@@ -212,6 +242,16 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     if (!ext) {
       const message = `Extension ${number} does not exist`;
       throw new AppError('not_found', message, 404, [{ field, rule: 'exists', message: `${field}: ${message}` }]);
+    }
+    return ext;
+  };
+
+  /** requireExtension, and within the session's sites: another site's extension is 404 (not 403: no leak). */
+  const requireVisible = (session: Session, number: string): Extension => {
+    const ext = requireExtension(number);
+    if (!inScope(session, ext.siteId)) {
+      const message = `Extension ${number} does not exist`;
+      throw new AppError('not_found', message, 404, [{ field: 'number', rule: 'exists', message: `number: ${message}` }]);
     }
     return ext;
   };
@@ -355,22 +395,24 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       return {};
     },
 
-    listSites: () => {
-      const items = store.listSites();
+    listSites: (ctx) => {
+      const items = store.listSites().filter((site) => inScope(ctx.session, site.id));
       return { body: { items, total: items.length } };
     },
 
-    listExtensions: (ctx) => ({ body: store.listExtensions(ctx.query as Out<typeof ExtensionListQuerySchema>) }),
+    listExtensions: (ctx) => ({
+      body: store.listExtensions({ ...(ctx.query as Out<typeof ExtensionListQuerySchema>), scope: ctx.session.sites }),
+    }),
 
     getExtension: (ctx) => {
-      const ext = requireExtension((ctx.params as Out<typeof NumberParamsSchema>).number);
+      const ext = requireVisible(ctx.session, (ctx.params as Out<typeof NumberParamsSchema>).number);
       return { body: ext, etag: ext.etag };
     },
 
     setProtection: async (ctx) => {
       const { number } = ctx.params as Out<typeof NumberParamsSchema>;
       const body = ctx.body as ProtectionUpdate;
-      const ext = requireExtension(number);
+      const ext = requireVisible(ctx.session, number);
       checkIfMatch(ctx.ifMatch, ext);
       if (ext.type !== 'phone_terminal') throw notSupported(ext);
       if (body.enabled && body.password === undefined && !ext.protection.passwordSet) {
@@ -457,20 +499,19 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       const { number, kind } = ctx.params as Out<typeof CredentialParamsSchema>;
       const { value } = ctx.body as CredentialUpdate;
       requireAdmin(ctx.session, 'set a credential');
-      const ext = requireExtension(number);
+      const ext = requireVisible(ctx.session, number);
       checkIfMatch(ctx.ifMatch, ext);
       await validateCredential(number, kind, value, 'value');
       const hash = await hasher.hash(value);
       const updated = commitCredential(
-        ext, kind, { hash, isDefault: false }, { by: ctx.session.username, from: ctx.address }, 'credentials.set',
+        ext, kind, { hash, isDefault: false }, { by: ctx.session.username, from: ctx.address, source: 'console' }, 'credentials.set',
       );
       return { body: updated, etag: updated.etag };
     },
 
     getDefaultVoicemailPin: (ctx) => {
       const { number } = ctx.params as Out<typeof NumberParamsSchema>;
-      requireAdmin(ctx.session, 'read a default PIN');
-      requireExtension(number);
+      requireVisible(ctx.session, number);
       const defaultPin = defaultPinPlain(number);
       if (defaultPin === null) {
         throw new AppError('not_found', `Extension ${number} has no default voicemail PIN`, 404);
@@ -488,8 +529,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
 
     resetVoicemailPin: async (ctx) => {
       const { number } = ctx.params as Out<typeof NumberParamsSchema>;
-      requireAdmin(ctx.session, 'reset a PIN');
-      const ext = requireExtension(number);
+      const ext = requireVisible(ctx.session, number);
       checkIfMatch(ctx.ifMatch, ext);
       if (ext.status !== 'active') {
         throw new AppError(
@@ -507,7 +547,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
         ext,
         'voicemail_pin',
         { hash: null, isDefault: true },
-        { by: ctx.session.username, from: ctx.address },
+        { by: ctx.session.username, from: ctx.address, source: 'console' },
         'credentials.reset_to_default',
         () => {
           if (fresh !== null) store.putDefaultPin(number, box.seal(fresh, number), clock().toISOString());
@@ -515,6 +555,22 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
         },
       );
       return { body: updated, etag: updated.etag };
+    },
+
+    deactivateExtension: (ctx) => {
+      const ext = requireVisible(ctx.session, (ctx.params as Out<typeof NumberParamsSchema>).number);
+      checkIfMatch(ctx.ifMatch, ext);
+      if (ext.status !== 'active') {
+        throw new AppError('extension_inactive', `Extension ${ext.number} is already inactive`, 409);
+      }
+      return commitActivation(ctx, ext, 'deactivated');
+    },
+
+    activateExtension: (ctx) => {
+      const ext = requireVisible(ctx.session, (ctx.params as Out<typeof NumberParamsSchema>).number);
+      checkIfMatch(ctx.ifMatch, ext);
+      if (ext.status === 'active') throw new AppError('conflict', `Extension ${ext.number} is already active`, 409);
+      return commitActivation(ctx, ext, 'activated');
     },
 
     deviceVoicemailLogin: async (ctx) => {
@@ -529,7 +585,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       await validateCredential(extension, 'voicemail_pin', newPin, 'newPin');
       const hash = await hasher.hash(newPin);
       const current = requireExtension(extension, 'extension');
-      commitCredential(current, 'voicemail_pin', { hash, isDefault: false }, { by: 'device', from: ctx.address }, 'credentials.device_change');
+      commitCredential(current, 'voicemail_pin', { hash, isDefault: false }, { by: 'device', from: ctx.address, source: 'device' }, 'credentials.device_change');
       return { body: { result: 'ok' } };
     },
 
@@ -544,7 +600,9 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
         after = Number(raw.trim());
       }
       const hello: PbxEvent = { type: 'hello', id: hub.currentId, at: clock().toISOString(), server: deps.serverName };
-      const replay = after === undefined ? [] : hub.since(after);
+      const session = ctx.session;
+      const visible = (ev: PbxEvent) => eventVisible(session, ev);
+      const replay = after === undefined ? [] : hub.since(after).filter(visible);
       ctx.reply.hijack();
       const res = ctx.reply.raw;
       res.writeHead(200, {
@@ -559,6 +617,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       const tokenHash = ctx.session.tokenHash;
       hub.attach(res, [hello, ...replay], {
         tag: tokenHash,
+        filter: visible,
         stillValid: () => {
           const s = store.findSession(tokenHash);
           return s !== undefined && Date.parse(s.expiresAt) > clock().getTime();
@@ -616,8 +675,39 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     },
   };
 
+  /**
+   * Deactivate (custom credentials and history removed, voicemail PIN back to the default, protection off)
+   * or activate a number; audit and live event, all or nothing. A number without a default PIN gets one.
+   */
+  function commitActivation(ctx: RequestContext & { session: Session }, ext: Extension, action: 'deactivated' | 'activated') {
+    const at = clock().toISOString();
+    const by = ctx.session.username;
+    let eventId = 0;
+    const fresh = store.defaultPinOf(ext.number) ? null : generateDefaultPin(ext.number, store.getPolicy('voicemail_pin').policy);
+    const updated = store.db.transaction(() => {
+      if (fresh !== null) store.putDefaultPin(ext.number, box.seal(fresh, ext.number), at);
+      const next =
+        action === 'deactivated'
+          ? store.deactivateExtension(ext.number, ext.version, at, by, ctx.address)
+          : store.activateExtension(ext.number, ext.version, at, by);
+      if (!next) return undefined;
+      eventId = store.audit({
+        at,
+        actor: by,
+        address: ctx.address,
+        action: action === 'deactivated' ? 'extension.deactivate' : 'extension.activate',
+        target: `extension:${ext.number}`,
+        detail: { version: next.version, status: next.status },
+      });
+      return next;
+    })();
+    if (!updated) throw stale(requireExtension(ext.number));
+    hub.publish({ type: 'extension.changed', id: eventId, at, number: ext.number, action, by, address: ctx.address, extension: updated });
+    return { body: updated, etag: updated.etag };
+  }
+
   function setBlocked(ctx: RequestContext & { session: Session }, state: 'blocked' | 'unrestricted') {
-    const ext = requireExtension((ctx.params as Out<typeof NumberParamsSchema>).number);
+    const ext = requireVisible(ctx.session, (ctx.params as Out<typeof NumberParamsSchema>).number);
     checkIfMatch(ctx.ifMatch, ext);
     if (ext.type !== 'phone_terminal') throw notSupported(ext);
     if (!ext.protection.enabled) {

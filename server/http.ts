@@ -2,7 +2,8 @@
 // route table of shared/api.ts (operationId → handler).
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { routes, type RouteDef, type RouteName } from '../shared/api.js';
+import { rolesOf, routes, type RouteDef, type RouteName } from '../shared/api.js';
+import type { Role } from '../shared/domain.js';
 import { AppError, issuesFromZod, validationError, type ErrorBody, type FieldIssue } from '../shared/errors.js';
 
 export const BODY_LIMIT = 64 * 1024;
@@ -175,8 +176,21 @@ export function createHttp(opts: { quiet: boolean }): FastifyInstance {
   return app;
 }
 
-/** Register every route of the table with its handler; validation, auth and If-Match come from the table. */
-export function registerRoutes<S>(app: FastifyInstance, handlers: Handlers<S>, authenticate: Authenticate<S>): void {
+const ROLE_NAME: Record<Role, string> = { admin: 'An admin', receptionist: 'A receptionist' };
+
+/** 403 unless the session's role may call the route (the one place roles are enforced). */
+export function authorise(def: RouteDef, role: Role): void {
+  if (rolesOf(def).includes(role)) return;
+  const what = def.forbidden ?? `call ${def.operationId}`;
+  throw new AppError('forbidden', `${ROLE_NAME[role]} cannot ${what}`, 403);
+}
+
+/** Register every route of the table with its handler; validation, auth, roles and If-Match come from the table. */
+export function registerRoutes<S extends { role: Role }>(
+  app: FastifyInstance,
+  handlers: Handlers<S>,
+  authenticate: Authenticate<S>,
+): void {
   for (const [name, def] of Object.entries(routes) as [RouteName, RouteDef][]) {
     const handler = handlers[name];
     if (!handler) throw new Error(`No handler for operation ${def.operationId}`);
@@ -196,7 +210,9 @@ export function registerRoutes<S>(app: FastifyInstance, handlers: Handlers<S>, a
           userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null,
         };
         // 1. who (before looking at the input, so an anonymous caller learns nothing about it)
-        const session = def.auth === 'session' ? authenticate(base) : (undefined as S);
+        const session = def.auth === 'session' ? authenticate(base) : (undefined as unknown as S);
+        // 1b. may this role do it at all (before the input, too)
+        if (def.auth === 'session') authorise(def, session.role);
         // 2. what: every field of params, query and body, all issues at once
         const issues: FieldIssue[] = [];
         base.params = collect(def.params, req.params, issues, 'path parameters');

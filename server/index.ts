@@ -8,7 +8,13 @@ import { EventHub } from './events.js';
 import { authenticator, createHandlers, openApiJson } from './handlers.js';
 import { createHttp, registerRoutes } from './http.js';
 import { Hasher, loadPepper } from './secrets.js';
-import { ADMIN_PASSWORD_PENDING, regenerateAdminPassword, seedDatabase, type SeedOption } from './seed.js';
+import {
+  ADMIN_PASSWORD_PENDING,
+  regenerateAdminPassword,
+  regenerateReceptionistPassword,
+  seedDatabase,
+  type SeedOption,
+} from './seed.js';
 import { Store } from './store.js';
 
 export const SERVER_VERSION = '0.1.0';
@@ -31,6 +37,8 @@ export interface PbxServer {
   serverName: string;
   /** Only on the run that created the admin account; null afterwards. */
   initialAdminPassword: string | null;
+  /** The seeded receptionist's password (demo data), on the same run as initialAdminPassword; else null. */
+  initialReceptionistPassword: string | null;
   close(): Promise<void>;
 }
 
@@ -57,11 +65,14 @@ export async function startPbxServer(opts: PbxServerOptions): Promise<PbxServer>
     const isNew = getMeta(db, 'created_at') === undefined;
     const hasher = new Hasher(loadPepper(opts.dataDir, isNew));
     let initialAdminPassword: string | null = null;
+    let initialReceptionistPassword: string | null = null;
     if (isNew) {
       const seeded = await seedDatabase(db, hasher, opts.seed ?? 'demo', clock(), `Reference PBX (${hostname()})`);
       initialAdminPassword = seeded.adminPassword;
+      initialReceptionistPassword = seeded.receptionistPassword;
     } else if (getMeta(db, ADMIN_PASSWORD_PENDING) !== undefined) {
       initialAdminPassword = await regenerateAdminPassword(db, hasher);
+      initialReceptionistPassword = await regenerateReceptionistPassword(db, hasher);
     }
     const serverName = getMeta(db, 'server_name') ?? 'Reference PBX';
     const store = new Store(db);
@@ -90,6 +101,7 @@ export async function startPbxServer(opts: PbxServerOptions): Promise<PbxServer>
       port,
       serverName,
       initialAdminPassword,
+      initialReceptionistPassword,
       close() {
         closing ??= (async () => {
           hub.closeAll();

@@ -1,4 +1,5 @@
-// First-run data: sites, extensions (demo or N generated), a few protected terminals, the admin.
+// First-run data: sites, extensions (demo or N generated), a few protected terminals, the admin (and, in
+// the demo data, a receptionist scoped to the first site).
 import type { ExtensionType } from '../shared/domain.js';
 import { defaultPinPolicy } from '../shared/pin-policy.js';
 import { generateDefaultPin } from './credentials.js';
@@ -14,6 +15,9 @@ export const SEED_SITES = [
 ] as const;
 
 export const ADMIN_USERNAME = 'admin';
+/** The demo data's receptionist, scoped to the first site. */
+export const RECEPTIONIST_USERNAME = 'reception';
+export const RECEPTIONIST_SITES: readonly string[] = [SEED_SITES[0].id];
 /** Meta key: the generated admin password has not been handed out yet. */
 export const ADMIN_PASSWORD_PENDING = 'admin_password_pending';
 
@@ -25,6 +29,15 @@ export async function regenerateAdminPassword(db: Db, hasher: Hasher): Promise<s
   const password = generatePassword(20);
   const hash = await hasher.hash(password);
   db.prepare('UPDATE admins SET password_hash = ? WHERE username = ?').run(hash, ADMIN_USERNAME);
+  return password;
+}
+
+/** As regenerateAdminPassword, for the seeded receptionist; null when the data has none. */
+export async function regenerateReceptionistPassword(db: Db, hasher: Hasher): Promise<string | null> {
+  if (!db.prepare('SELECT 1 FROM admins WHERE username = ?').get(RECEPTIONIST_USERNAME)) return null;
+  const password = generatePassword(20);
+  const hash = await hasher.hash(password);
+  db.prepare('UPDATE admins SET password_hash = ? WHERE username = ?').run(hash, RECEPTIONIST_USERNAME);
   return password;
 }
 export const MAX_SEED_EXTENSIONS = 1_000_000;
@@ -197,10 +210,13 @@ export async function seedDatabase(
   seed: SeedOption,
   now: Date,
   serverName: string,
-): Promise<{ adminPassword: string }> {
+): Promise<{ adminPassword: string; receptionistPassword: string | null }> {
   const extensions = seed === 'demo' ? demoExtensions() : seed === 'none' ? [] : generatedExtensions(seed.extensions);
   const adminPassword = generatePassword(20);
   const adminHash = await hasher.hash(adminPassword);
+  // The demo data has one receptionist, scoped to the first site.
+  const receptionistPassword = seed === 'demo' ? generatePassword(20) : null;
+  const receptionistHash = receptionistPassword === null ? null : await hasher.hash(receptionistPassword);
   const protectedOnes = extensions.filter((e) => e.protection);
   const hashes = new Map<string, string>();
   await Promise.all(
@@ -260,6 +276,11 @@ export async function seedDatabase(
     }
     db.exec(`INSERT INTO extensions_fts (extensions_fts) VALUES ('rebuild'); ${FTS_INSERT_TRIGGER};`);
     insertAdmin.run(ADMIN_USERNAME, adminHash, 'admin', at);
+    if (receptionistHash !== null) {
+      insertAdmin.run(RECEPTIONIST_USERNAME, receptionistHash, 'receptionist', at);
+      const insertScope = db.prepare('INSERT INTO admin_sites (username, site_id) VALUES (?, ?)');
+      for (const site of RECEPTIONIST_SITES) insertScope.run(RECEPTIONIST_USERNAME, site);
+    }
     insertMeta.run('created_at', at);
     insertMeta.run('server_name', serverName);
     insertMeta.run('seed', typeof seed === 'string' ? seed : `extensions:${seed.extensions}`);
@@ -273,5 +294,5 @@ export async function seedDatabase(
     );
   })();
   db.exec('ANALYZE');
-  return { adminPassword };
+  return { adminPassword, receptionistPassword };
 }

@@ -168,6 +168,25 @@ export interface ListQuery {
   site?: string | undefined;
   type?: ExtensionType | undefined;
   protection: 'any' | 'off' | 'on' | 'unrestricted' | 'blocked';
+  /** The caller's site scope: only extensions of these sites (undefined/null = every site). */
+  scope?: readonly string[] | null | undefined;
+}
+
+/** The sites of an account as a JSON array (admin_sites); empty = every site. */
+const SITES_COLUMN = (username: string): string =>
+  `(SELECT json_group_array(site_id) FROM admin_sites WHERE admin_sites.username = ${username})`;
+
+/** The sites of an account: a JSON array of site ids; null or empty = every site. */
+export function parseSites(json: string | null): string[] | null {
+  if (json === null) return null;
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')) return v as string[];
+  } catch {
+    // a malformed value scopes to nothing rather than everything
+    return [];
+  }
+  return null;
 }
 
 function badCursor(): AppError {
@@ -238,6 +257,10 @@ function filterClauses(q: ListQuery): Clauses {
   if (q.site) {
     where.push('site_id = ?');
     args.push(q.site);
+  }
+  if (q.scope) {
+    where.push(q.scope.length ? `site_id IN (${q.scope.map(() => '?').join(', ')})` : '0');
+    args.push(...q.scope);
   }
   if (q.type) {
     where.push('type = ?');
@@ -339,13 +362,15 @@ export class Store {
     this.changesStmt = db.prepare('SELECT total_changes()').pluck();
     this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
     this.tableRowsStmt = db.prepare('SELECT count(*) FROM extensions').pluck();
-    this.getAdminStmt = db.prepare('SELECT username, password_hash, role FROM admins WHERE username = ?');
+    this.getAdminStmt = db.prepare(
+      `SELECT username, password_hash, role, ${SITES_COLUMN('admins.username')} AS sites FROM admins WHERE username = ?`,
+    );
     this.createSessionStmt = db.prepare(
       `INSERT INTO sessions (token_hash, username, created_at, expires_at, created_from, user_agent, last_used_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.findSessionStmt = db.prepare(
-      `SELECT s.token_hash, s.username, a.role, s.expires_at, s.last_used_at
+      `SELECT s.token_hash, s.username, a.role, ${SITES_COLUMN('a.username')} AS sites, s.expires_at, s.last_used_at
        FROM sessions s JOIN admins a ON a.username = s.username WHERE s.token_hash = ?`,
     );
     this.touchSessionStmt = db.prepare('UPDATE sessions SET last_used_at = ? WHERE token_hash = ?');
@@ -420,7 +445,7 @@ export class Store {
    * kept until the next write of any kind.
    */
   private matchCount(q: ListQuery, term: string, indexable: boolean, filters: Clauses): number {
-    const key = JSON.stringify([term, q.site ?? null, q.type ?? null, q.protection]);
+    const key = JSON.stringify([term, q.site ?? null, q.type ?? null, q.protection, q.scope ?? null]);
     const cached = this.totals.get(key);
     if (cached !== undefined) return cached;
 
@@ -607,6 +632,47 @@ export class Store {
     return this.getExtension(number);
   }
 
+  /**
+   * Deactivate a number if it is still at expectedVersion: status inactive, protection off (its password
+   * removed), every credential and its history removed, the voicemail PIN back to the default (the caller
+   * makes sure a default exists). undefined = 412.
+   */
+  deactivateExtension(number: string, expectedVersion: number, at: string, by: string, from: string): Extension | undefined {
+    const res = this.db
+      .prepare(
+        `UPDATE extensions SET status = 'inactive', protection_enabled = 0, protection_state = 'unrestricted',
+           protection_hash = NULL, protection_changed_at = ?, protection_changed_by = ?, protection_changed_from = ?,
+           version = version + 1
+         WHERE number = ? AND version = ?`,
+      )
+      .run(at, by, from, number, expectedVersion);
+    if (res.changes !== 1) return undefined;
+    this.db.prepare('DELETE FROM credential_history WHERE number = ?').run(number);
+    this.db.prepare('DELETE FROM credentials WHERE number = ?').run(number);
+    this.db
+      .prepare(
+        `INSERT INTO credentials (number, kind, hash, is_default, set_at, set_by, compliant)
+         VALUES (?, 'voicemail_pin', NULL, 1, ?, ?, 1)`,
+      )
+      .run(number, at, by);
+    return this.getExtension(number);
+  }
+
+  /** Activate a number if it is still at expectedVersion; a number without a voicemail PIN gets the default. */
+  activateExtension(number: string, expectedVersion: number, at: string, by: string): Extension | undefined {
+    const res = this.db
+      .prepare(`UPDATE extensions SET status = 'active', version = version + 1 WHERE number = ? AND version = ?`)
+      .run(number, expectedVersion);
+    if (res.changes !== 1) return undefined;
+    this.db
+      .prepare(
+        `INSERT INTO credentials (number, kind, hash, is_default, set_at, set_by, compliant)
+         VALUES (?, 'voicemail_pin', NULL, 1, ?, ?, 1) ON CONFLICT (number, kind) DO NOTHING`,
+      )
+      .run(number, at, by);
+    return this.getExtension(number);
+  }
+
   /** The sealed default PIN of a number and its hash (null = pending). */
   defaultPinOf(number: string): { enc: Buffer; hash: string | null } | undefined {
     return this.db.prepare('SELECT enc, hash FROM default_pins WHERE number = ?').get(number) as
@@ -629,11 +695,15 @@ export class Store {
 
   // ---- admins and sessions ----
 
-  getAdmin(username: string): { username: string; passwordHash: string | null; role: Role } | undefined {
+  getAdmin(
+    username: string,
+  ): { username: string; passwordHash: string | null; role: Role; sites: string[] | null } | undefined {
     const row = this.getAdminStmt.get(username) as
-      | { username: string; password_hash: string | null; role: Role }
+      | { username: string; password_hash: string | null; role: Role; sites: string | null }
       | undefined;
-    return row ? { username: row.username, passwordHash: row.password_hash, role: row.role } : undefined;
+    return row
+      ? { username: row.username, passwordHash: row.password_hash, role: row.role, sites: parseSites(row.sites) }
+      : undefined;
   }
 
   createSession(s: {
@@ -649,15 +719,25 @@ export class Store {
 
   findSession(
     tokenHash: string,
-  ): { tokenHash: string; username: string; role: Role; expiresAt: string; lastUsedAt: string | null } | undefined {
+  ):
+    | { tokenHash: string; username: string; role: Role; sites: string[] | null; expiresAt: string; lastUsedAt: string | null }
+    | undefined {
     const row = this.findSessionStmt.get(tokenHash) as
-      | { token_hash: string; username: string; role: Role; expires_at: string; last_used_at: string | null }
+      | {
+          token_hash: string;
+          username: string;
+          role: Role;
+          sites: string | null;
+          expires_at: string;
+          last_used_at: string | null;
+        }
       | undefined;
     return row
       ? {
           tokenHash: row.token_hash,
           username: row.username,
           role: row.role,
+          sites: parseSites(row.sites),
           expiresAt: row.expires_at,
           lastUsedAt: row.last_used_at,
         }

@@ -12,6 +12,7 @@ import {
   ProtectionStateSchema,
   RoleSchema,
   SiteIdSchema,
+  type Role,
   SiteSchema,
 } from './domain.js';
 import { CredentialKindSchema, PinPolicySchema, PinPresetSchema } from './pin-policy.js';
@@ -181,9 +182,25 @@ export interface RouteDef {
   errors: number[];
   /** Produces a text/event-stream instead of JSON. */
   stream?: boolean;
+  /**
+   * Session routes: the roles that may call it (default: admin only). Any other role gets 403 forbidden,
+   * checked once in the server's route registration before the input is looked at.
+   */
+  roles?: readonly Role[];
+  /** What the route does, for the 403 message: "A receptionist cannot <forbidden>". */
+  forbidden?: string;
+}
+
+/** Who may call a session route that does not list its roles. */
+export const DEFAULT_ROUTE_ROLES: readonly Role[] = ['admin'];
+
+/** The roles that may call a route (auth 'session'); routes without a session are open to all callers. */
+export function rolesOf(def: RouteDef): readonly Role[] {
+  return def.roles ?? DEFAULT_ROUTE_ROLES;
 }
 
 const route = <const R extends RouteDef>(r: R): R => r;
+const STAFF = ['admin', 'receptionist'] as const;
 
 export const routes = {
   health: route({
@@ -196,82 +213,94 @@ export const routes = {
   }),
   getSession: route({
     operationId: 'getSession', method: 'GET', path: `${API_BASE}/session`, summary: 'The current session',
-    tag: 'auth', auth: 'session', status: 200, response: WhoAmISchema, errors: [401],
+    tag: 'auth', auth: 'session', roles: STAFF, status: 200, response: WhoAmISchema, errors: [401],
   }),
   deleteSession: route({
     operationId: 'deleteSession', method: 'DELETE', path: `${API_BASE}/session`, summary: 'Log out (revokes the token)',
-    tag: 'auth', auth: 'session', status: 204, response: null, errors: [401],
+    tag: 'auth', auth: 'session', roles: STAFF, status: 204, response: null, errors: [401],
   }),
   listSites: route({
     operationId: 'listSites', method: 'GET', path: `${API_BASE}/sites`, summary: 'Sites (branches)',
-    tag: 'extensions', auth: 'session', status: 200, response: SiteListSchema, errors: [401],
+    tag: 'extensions', auth: 'session', roles: STAFF, status: 200, response: SiteListSchema, errors: [401],
   }),
   listExtensions: route({
     operationId: 'listExtensions', method: 'GET', path: `${API_BASE}/extensions`,
     summary: 'Extensions, paged, searchable by number or label, filterable by site, type and protection',
-    tag: 'extensions', auth: 'session', query: ExtensionListQuerySchema, status: 200, response: ExtensionListSchema,
+    tag: 'extensions', auth: 'session', roles: STAFF, query: ExtensionListQuerySchema, status: 200, response: ExtensionListSchema,
     errors: [401, 422],
   }),
   getExtension: route({
     operationId: 'getExtension', method: 'GET', path: `${API_BASE}/extensions/{number}`, summary: 'One extension',
-    tag: 'extensions', auth: 'session', params: NumberParamsSchema, status: 200, response: ExtensionSchema,
+    tag: 'extensions', auth: 'session', roles: STAFF, params: NumberParamsSchema, status: 200, response: ExtensionSchema,
     etag: true, errors: [401, 404, 422],
   }),
   setProtection: route({
     operationId: 'setProtection', method: 'PUT', path: `${API_BASE}/extensions/{number}/protection`,
     summary: 'Turn protected phone access on or off and set the protection password (3–12 digits)',
-    tag: 'protection', auth: 'session', params: NumberParamsSchema, body: ProtectionUpdateSchema, status: 200,
-    response: ExtensionSchema, ifMatch: true, etag: true, errors: [401, 404, 409, 412, 422, 428],
+    tag: 'protection', auth: 'session', forbidden: 'change protection settings (turn protection on or off, set its password)', params: NumberParamsSchema, body: ProtectionUpdateSchema, status: 200,
+    response: ExtensionSchema, ifMatch: true, etag: true, errors: [401, 403, 404, 409, 412, 422, 428],
   }),
   blockExtension: route({
     operationId: 'blockExtension', method: 'POST', path: `${API_BASE}/extensions/{number}/protection/block`,
     summary: 'Block the phone terminal (no calls in or out)',
-    tag: 'protection', auth: 'session', params: NumberParamsSchema, status: 200, response: ExtensionSchema,
+    tag: 'protection', auth: 'session', roles: STAFF, params: NumberParamsSchema, status: 200, response: ExtensionSchema,
     ifMatch: true, etag: true, errors: [401, 404, 409, 412, 422, 428],
   }),
   unblockExtension: route({
     operationId: 'unblockExtension', method: 'POST', path: `${API_BASE}/extensions/{number}/protection/unblock`,
-    summary: 'Unblock the phone terminal', tag: 'protection', auth: 'session', params: NumberParamsSchema, status: 200,
+    summary: 'Unblock the phone terminal', tag: 'protection', auth: 'session', roles: STAFF, params: NumberParamsSchema, status: 200,
     response: ExtensionSchema, ifMatch: true, etag: true, errors: [401, 404, 409, 412, 422, 428],
   }),
   listPinPolicies: route({
     operationId: 'listPinPolicies', method: 'GET', path: `${API_BASE}/policies/pin`,
-    summary: 'The PIN policy of every credential kind', tag: 'credentials', auth: 'session', status: 200,
-    response: PinPolicyListSchema, errors: [401],
+    summary: 'The PIN policy of every credential kind', tag: 'credentials', auth: 'session', forbidden: 'read PIN policies', status: 200,
+    response: PinPolicyListSchema, errors: [401, 403],
   }),
   getPinPolicy: route({
     operationId: 'getPinPolicy', method: 'GET', path: `${API_BASE}/policies/pin/{kind}`,
-    summary: 'The PIN policy of one credential kind', tag: 'credentials', auth: 'session',
-    params: PolicyKindParamsSchema, status: 200, response: PinPolicyResourceSchema, etag: true, errors: [401, 422],
+    summary: 'The PIN policy of one credential kind', tag: 'credentials', auth: 'session', forbidden: 'read PIN policies',
+    params: PolicyKindParamsSchema, status: 200, response: PinPolicyResourceSchema, etag: true, errors: [401, 403, 422],
   }),
   setPinPolicy: route({
     operationId: 'setPinPolicy', method: 'PUT', path: `${API_BASE}/policies/pin/{kind}`,
     summary: 'Replace the PIN policy of one credential kind (body.kind must equal the path)', tag: 'credentials',
-    auth: 'session', params: PolicyKindParamsSchema, body: PinPolicySchema, status: 200,
+    auth: 'session', forbidden: 'change PIN policies', params: PolicyKindParamsSchema, body: PinPolicySchema, status: 200,
     response: PinPolicyResourceSchema, ifMatch: true, etag: true, errors: [401, 403, 412, 422, 428],
   }),
   setCredential: route({
     operationId: 'setCredential', method: 'PUT', path: `${API_BASE}/extensions/{number}/credentials/{kind}`,
     summary: 'Set a credential of an extension; checked against the policy, the history and the default PIN',
-    tag: 'credentials', auth: 'session', params: CredentialParamsSchema, body: CredentialUpdateSchema, status: 200,
+    tag: 'credentials', auth: 'session', forbidden: 'set credentials', params: CredentialParamsSchema, body: CredentialUpdateSchema, status: 200,
     response: ExtensionSchema, ifMatch: true, etag: true, errors: [401, 403, 404, 412, 422, 428],
   }),
   getDefaultVoicemailPin: route({
     operationId: 'getDefaultVoicemailPin', method: 'GET',
     path: `${API_BASE}/extensions/{number}/credentials/voicemail-pin/default`,
     summary: 'The default voicemail PIN of a number (authorised roles; audited)', tag: 'credentials',
-    auth: 'session', params: NumberParamsSchema, status: 200, response: DefaultPinSchema, errors: [401, 403, 404, 422],
+    auth: 'session', roles: STAFF, params: NumberParamsSchema, status: 200, response: DefaultPinSchema, errors: [401, 403, 404, 422],
   }),
   resetVoicemailPin: route({
     operationId: 'resetVoicemailPin', method: 'POST',
     path: `${API_BASE}/extensions/{number}/credentials/voicemail-pin/reset`,
     summary: 'Set the voicemail PIN back to the default (active numbers only)', tag: 'credentials',
-    auth: 'session', params: NumberParamsSchema, status: 200, response: ExtensionSchema, ifMatch: true, etag: true,
+    auth: 'session', roles: STAFF, params: NumberParamsSchema, status: 200, response: ExtensionSchema, ifMatch: true, etag: true,
     errors: [401, 403, 404, 409, 412, 422, 428],
+  }),
+  deactivateExtension: route({
+    operationId: 'deactivateExtension', method: 'POST', path: `${API_BASE}/extensions/{number}/deactivate`,
+    summary: 'Deactivate a number: custom credentials (and their history) removed, voicemail PIN back to the default, protection off',
+    tag: 'extensions', auth: 'session', forbidden: 'deactivate numbers', params: NumberParamsSchema, status: 200,
+    response: ExtensionSchema, ifMatch: true, etag: true, errors: [401, 403, 404, 409, 412, 422, 428],
+  }),
+  activateExtension: route({
+    operationId: 'activateExtension', method: 'POST', path: `${API_BASE}/extensions/{number}/activate`,
+    summary: 'Activate a number again (its voicemail PIN is the default)', tag: 'extensions', auth: 'session',
+    forbidden: 'activate numbers', params: NumberParamsSchema, status: 200, response: ExtensionSchema, ifMatch: true,
+    etag: true, errors: [401, 403, 404, 409, 412, 422, 428],
   }),
   events: route({
     operationId: 'events', method: 'GET', path: `${API_BASE}/events`,
-    summary: 'Live events (Server-Sent Events); resumes after Last-Event-ID', tag: 'events', auth: 'session',
+    summary: 'Live events (Server-Sent Events); resumes after Last-Event-ID', tag: 'events', auth: 'session', roles: STAFF,
     status: 200, response: null, stream: true, errors: [401],
   }),
   deviceKeypad: route({

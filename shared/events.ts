@@ -34,8 +34,46 @@ export const SettingsChangedEventSchema = z.object({
   version: z.number().int(),
 });
 
+/** Where a credential change came from: the console/API, the phone (device API), or the server itself. */
+export const CredentialChangeSourceSchema = z.enum(['console', 'device', 'system']);
+
+/**
+ * A credential of an extension was set, reset to the default, or changed from the phone. Carries what
+ * happened and the extension's metadata (its `credentials` say set / default / when) — never a value.
+ */
+export const CredentialsChangedEventSchema = z.object({
+  type: z.literal('credentials.changed'),
+  id: z.number().int(),
+  at: z.string(),
+  number: z.string(),
+  kind: CredentialKindSchema,
+  action: z.enum(['set', 'reset', 'device_change']),
+  source: CredentialChangeSourceSchema,
+  by: z.string(),
+  address: z.string(),
+  extension: ExtensionSchema,
+});
+
+/** A number was deactivated (custom credentials removed, PIN back to default, protection off) or activated. */
+export const ExtensionChangedEventSchema = z.object({
+  type: z.literal('extension.changed'),
+  id: z.number().int(),
+  at: z.string(),
+  number: z.string(),
+  action: z.enum(['deactivated', 'activated']),
+  by: z.string(),
+  address: z.string(),
+  extension: ExtensionSchema,
+});
+
 export const PbxEventSchema = z
-  .discriminatedUnion('type', [ProtectionChangedEventSchema, HelloEventSchema, SettingsChangedEventSchema])
+  .discriminatedUnion('type', [
+    ProtectionChangedEventSchema,
+    HelloEventSchema,
+    SettingsChangedEventSchema,
+    CredentialsChangedEventSchema,
+    ExtensionChangedEventSchema,
+  ])
   .meta({ id: 'Event' });
 export type PbxEvent = z.infer<typeof PbxEventSchema>;
 export type PbxEventType = PbxEvent['type'];
