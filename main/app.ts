@@ -37,6 +37,8 @@ export interface ConsoleApp {
   services: ConsoleServices;
   /** Shown once on the terminal: the embedded PBX admin password on its first run. */
   initialAdminPassword: string | null;
+  /** Shown once too: the embedded PBX's front-desk (receptionist) account, on its first run. */
+  initialReceptionistPassword: string | null;
   embeddedUrl: string | null;
   close(): Promise<void>;
 }
@@ -94,6 +96,7 @@ export async function createConsoleApp(opts: ConsoleOptions): Promise<ConsoleApp
     hub,
     services,
     initialAdminPassword: pbx?.initialAdminPassword ?? null,
+    initialReceptionistPassword: pbx?.initialReceptionistPassword ?? null,
     embeddedUrl: pbx?.url ?? null,
     async close() {
       await connection.disconnect(false).catch(() => undefined);

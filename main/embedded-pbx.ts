@@ -11,6 +11,8 @@ import type { SeedOption } from '../server/seed.js';
 export interface EmbeddedPbxHandle {
   url: string;
   initialAdminPassword: string | null;
+  /** The seeded front-desk account's first-run password (demo data only). */
+  initialReceptionistPassword?: string | null;
   close(): Promise<void>;
 }
 
@@ -44,11 +46,12 @@ export function childProcessPbx(nodePath: string, cliPath: string): EmbeddedPbxS
         const m = /^PBX_READY (.+)$/m.exec(out);
         if (!m) return;
         clearTimeout(timer);
-        const ready = JSON.parse(m[1]!) as { url: string; initialAdminPassword: string | null };
+        const ready = JSON.parse(m[1]!) as { url: string; initialAdminPassword: string | null; initialReceptionistPassword?: string | null };
         out = '';
         resolve({
           url: ready.url,
           initialAdminPassword: ready.initialAdminPassword,
+          initialReceptionistPassword: ready.initialReceptionistPassword ?? null,
           close: () =>
             new Promise<void>((done) => {
               if (child.exitCode !== null) return done();

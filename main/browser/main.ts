@@ -41,6 +41,10 @@ export async function main(): Promise<void> {
     console.log('');
     console.log('  The embedded reference PBX was created. Its admin password (shown only this once):');
     console.log(`      admin / ${app.initialAdminPassword}`);
+    if (app.initialReceptionistPassword) {
+      console.log(`  and a front-desk (receptionist) account for the Headquarters site:`);
+      console.log(`      reception / ${app.initialReceptionistPassword}`);
+    }
     console.log('  The console keeps it in your keychain (or its vault); note it if you want to use the API directly.');
   }
   if (app.embeddedUrl) console.log(`  Reference PBX:  ${app.embeddedUrl}  (API docs: ${app.embeddedUrl}/api/v1/openapi.json)`);
