@@ -3,14 +3,15 @@
 // engine, and for the voicemail PIN: reset to the default and show the default large enough to read out,
 // with a printable slip. Writes carry the extension's etag; a 412 shows the PBX's message and reloads.
 import { useEffect, useId, useRef, useState } from 'react';
-import { createPortal } from 'react-dom';
 import type { PinPolicyResource } from '../../../shared/api';
 import type { CredentialMeta, Extension, ExtensionCredentialKind } from '../../../shared/domain';
 import { ExtensionCredentialKinds } from '../../../shared/domain';
 import type { ErrorBody } from '../../../shared/errors';
 import { CREDENTIAL_FORMATS, pinRules, type PinCheckContext, type PinPolicy } from '../../../shared/pin-policy';
 import { call, errorBody } from '../api';
+import { useIsReceptionist } from '../lib/role';
 import { absoluteTime, relativeTime, useNow } from '../lib/time';
+import { DefaultPinBox, type DefaultPinView } from './DefaultPin';
 import { CheckIcon, CrossIcon, DotIcon, ErrorIcon } from './icons';
 
 const KIND_LABEL: Record<ExtensionCredentialKind, string> = {
@@ -81,11 +82,12 @@ interface Props {
   onUpdated: (ext: Extension) => void;
 }
 
-type DefaultPinView = { number: string; label: string; pin: string; shownAt: number };
 
 export function CredentialsSection({ ext, onUpdated }: Props) {
   const titleId = useId();
   const policies = usePolicies();
+  /** A receptionist may reset the voicemail PIN and read the default, but not set credentials. */
+  const receptionist = useIsReceptionist();
   const now = useNow(30_000);
   const [editing, setEditing] = useState<ExtensionCredentialKind | null>(null);
   const [confirmReset, setConfirmReset] = useState(false);
@@ -197,8 +199,9 @@ export function CredentialsSection({ ext, onUpdated }: Props) {
                 </span>
                 <CredentialBadges meta={meta} now={now} />
               </div>
-              {active && editing !== kind ? (
+              {active && editing !== kind && (!receptionist || kind === 'voicemail_pin') ? (
                 <div className="cred-actions">
+                  {receptionist ? null : (
                   <button
                     type="button"
                     className="btn small-btn"
@@ -214,6 +217,7 @@ export function CredentialsSection({ ext, onUpdated }: Props) {
                   >
                     Change
                   </button>
+                  )}
                   {kind === 'voicemail_pin' && !confirmReset ? (
                     <button
                       type="button"
@@ -290,7 +294,7 @@ export function CredentialsSection({ ext, onUpdated }: Props) {
                 <DefaultPinBox view={defaultPin} onDone={closeDefault} />
               ) : null}
 
-              {editing === kind ? (
+              {editing === kind && !receptionist ? (
                 <CredentialForm
                   ext={ext}
                   kind={kind}
@@ -546,85 +550,4 @@ function readable(message: string): string {
   const m = message.replace(/^[a-z_]+:\s*/i, '');
   const s = m.charAt(0).toUpperCase() + m.slice(1);
   return /[.!?]$/.test(s) ? s : `${s}.`;
-}
-
-// ---- the default PIN, large, with a printable slip -----------------------------------------------------
-
-/** "480713" → ["480", "713"]; 4 digits → ["48", "07"]; groups of 3 otherwise. */
-function groupDigits(pin: string): string[] {
-  const size = pin.length <= 4 ? 2 : 3;
-  const out: string[] = [];
-  for (let i = 0; i < pin.length; i += size) out.push(pin.slice(i, i + size));
-  return out;
-}
-
-function DefaultPinBox({ view, onDone }: { view: DefaultPinView; onDone: () => void }) {
-  const titleId = useId();
-  const headingRef = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
-    headingRef.current?.focus();
-    headingRef.current?.scrollIntoView({ block: 'nearest' });
-  }, [view]);
-  const groups = groupDigits(view.pin);
-  const date = new Date(view.shownAt).toLocaleString('en', { dateStyle: 'long', timeStyle: 'short' });
-  return (
-    <div
-      className="default-pin-box"
-      role="group"
-      aria-labelledby={titleId}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') {
-          e.preventDefault();
-          e.stopPropagation();
-          onDone();
-        }
-      }}
-    >
-      <h4 id={titleId} ref={headingRef} tabIndex={-1}>{`Default PIN for ${view.number}`}</h4>
-      <p className="default-pin-digits" data-pin={view.pin}>
-        <span aria-hidden="true">
-          {groups.map((g, i) => (
-            <span key={i} className="pin-group">
-              {g}
-            </span>
-          ))}
-        </span>
-        <span className="sr-only">{view.pin.split('').join(' ')}</span>
-      </p>
-      <p className="muted small">The user will be asked to choose a new PIN at the next voicemail sign-in.</p>
-      <div className="form-actions">
-        <button type="button" className="btn" onClick={() => window.print()}>
-          Print slip
-        </button>
-        <button type="button" className="btn primary" onClick={onDone}>
-          Done
-        </button>
-      </div>
-      {createPortal(
-        <div className="print-slip" aria-hidden="true">
-          <p className="slip-title">Voicemail PIN</p>
-          <dl>
-            <div>
-              <dt>Extension</dt>
-              <dd>{view.number}</dd>
-            </div>
-            <div>
-              <dt>Name</dt>
-              <dd>{view.label}</dd>
-            </div>
-            <div>
-              <dt>Default PIN</dt>
-              <dd className="slip-pin">{groups.join(' ')}</dd>
-            </div>
-            <div>
-              <dt>Date</dt>
-              <dd>{date}</dd>
-            </div>
-          </dl>
-          <p>You will be asked to choose a new PIN the first time you sign in to your voicemail.</p>
-        </div>,
-        document.body,
-      )}
-    </div>
-  );
 }

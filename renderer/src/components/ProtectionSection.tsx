@@ -16,6 +16,7 @@ import {
 import { call, errorBody } from '../api';
 import { absoluteTime, relativeTime, useNow } from '../lib/time';
 import { protectionBadge } from '../lib/extensionIndex';
+import { useIsReceptionist } from '../lib/role';
 import { BADGE_TEXT } from './ExtensionsGrid';
 import { BlockIcon, CheckIcon, CrossIcon, DotIcon, ErrorIcon, LockIcon } from './icons';
 
@@ -64,6 +65,7 @@ function isExtension(v: unknown): v is Extension {
 }
 
 function ProtectionForm({ ext, onUpdated }: Props) {
+  const receptionist = useIsReceptionist();
   const ids = useId();
   const checkboxId = `${ids}-enabled`;
   const passwordId = `${ids}-password`;
@@ -229,6 +231,12 @@ function ProtectionForm({ ext, onUpdated }: Props) {
         </div>
       ) : null}
 
+      {receptionist && !p.enabled ? (
+        <p className="notice info">Protected phone access is off for this phone. An administrator can turn it on.</p>
+      ) : null}
+
+      {/* Turning protection on/off and its password are for administrators (the PBX refuses a receptionist). */}
+      {receptionist ? null : (
       <form
         className="protection-form"
         noValidate
@@ -328,6 +336,7 @@ function ProtectionForm({ ext, onUpdated }: Props) {
           ) : null}
         </div>
       </form>
+      )}
 
       {conflict ? <ConflictView boxRef={conflictRef} conflict={conflict} onUsePbx={usePbxVersion} onApplyAgain={applyAgain} busy={busy !== null} /> : null}
 

@@ -1,12 +1,15 @@
-// The connected console: a header that says where you are connected and as whom, the connection banner
-// when the PBX goes away, and the extensions screen. While offline the screen stays mounted, so edits in
+// The connected console: a header that says where you are connected and as whom, with the two screens
+// (Reception, the receptionist's start screen; Extensions, the admin's), the connection banner when the
+// PBX goes away, and the current screen. While offline the screen stays mounted, so edits in
 // progress stay in their forms.
 import { useEffect, useState } from 'react';
 import type { ConnectionStatus } from '../../../shared/rpc';
 import { call, errorBody } from '../api';
 import { ErrorIcon } from '../components/icons';
 import { useNow } from '../lib/time';
+import { RoleContext } from '../lib/role';
 import { ExtensionsScreen } from './ExtensionsScreen';
+import { ReceptionScreen } from './ReceptionScreen';
 
 interface Props {
   status: ConnectionStatus;
@@ -14,12 +17,18 @@ interface Props {
   onStatus: (status: ConnectionStatus) => void;
 }
 
+type Screen = 'reception' | 'extensions';
+
 const ROLE_LABEL: Record<string, string> = { admin: 'administrator', receptionist: 'receptionist' };
 
 export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
   const [disconnecting, setDisconnecting] = useState(false);
   const [disconnectError, setDisconnectError] = useState<string | null>(null);
   const profileName = useProfileName(status.profileId);
+  const startScreen: Screen = status.role === 'receptionist' ? 'reception' : 'extensions';
+  const [screen, setScreen] = useState<{ role: ConnectionStatus['role']; screen: Screen }>({ role: status.role, screen: startScreen });
+  // Connected as someone else (another role): back to that role's start screen.
+  if (status.role !== null && screen.role !== status.role) setScreen({ role: status.role, screen: startScreen });
 
   const disconnect = async () => {
     setDisconnecting(true);
@@ -44,6 +53,24 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
           </span>
           <span className="brand-name">PBX Warden</span>
         </div>
+        <nav className="screen-nav" aria-label="Screens">
+          {(
+            [
+              ['reception', 'Reception'],
+              ['extensions', 'Extensions'],
+            ] as const
+          ).map(([key, label]) => (
+            <button
+              key={key}
+              type="button"
+              className={`nav-tab${screen.screen === key ? ' current' : ''}`}
+              aria-current={screen.screen === key ? 'page' : undefined}
+              onClick={() => setScreen({ role: status.role, screen: key })}
+            >
+              {label}
+            </button>
+          ))}
+        </nav>
         <p className="conn-text">
           <span className={`conn-dot ${online ? 'on' : 'off'}`} aria-hidden="true" />
           {/* The name the user chose on the Connect screen first; what the PBX calls itself after it. */}
@@ -72,7 +99,13 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
         </div>
       ) : null}
       {!online ? <ConnectionBanner status={status} onStatus={onStatus} /> : null}
-      <ExtensionsScreen onlineEpoch={onlineEpoch} online={online} />
+      <RoleContext.Provider value={status.role}>
+        {screen.screen === 'reception' ? (
+          <ReceptionScreen onlineEpoch={onlineEpoch} online={online} />
+        ) : (
+          <ExtensionsScreen onlineEpoch={onlineEpoch} online={online} />
+        )}
+      </RoleContext.Provider>
     </div>
   );
 }
