@@ -1,6 +1,9 @@
 // The operations of the route table (shared/api.ts), by operationId.
 import type { z } from 'zod';
 import type {
+  BulkResetItem,
+  BulkResetRequest,
+  BulkResetResponse,
   CallRouteRequestSchema,
   CredentialParamsSchema,
   CredentialUpdate,
@@ -31,6 +34,9 @@ import type { Store } from './store.js';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 /** last_used_at is written at most this often per token (a read should not cost an fsync each time). */
 const TOUCH_INTERVAL_MS = 60 * 1000;
+
+/** A bulk reset writes its results in transactions of this many items (one commit, not one per item). */
+const BULK_BATCH = 250;
 
 /** One answer for every refused keypad request, whatever the reason: no oracle. */
 export const KEYPAD_REJECTED_MESSAGE = 'The feature code or password was not accepted';
@@ -555,6 +561,98 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
         },
       );
       return { body: updated, etag: updated.etag };
+    },
+
+    /**
+     * Bulk reset, unconditional (no If-Match per item). Every number is checked first (unknown or outside the
+     * caller's sites: not_found; inactive: extension_inactive); the defaults whose argon2 hash is pending are
+     * hashed through the shared Hasher with at most `concurrency` in flight from this request (patient: it
+     * waits for slots, it is never refused by its own load); results are written in batched transactions,
+     * one audit row and one credentials.changed event per reset number.
+     */
+    bulkResetVoicemailPin: async (ctx) => {
+      const { numbers } = ctx.body as BulkResetRequest;
+      if (hasher.saturated()) {
+        throw new AppError('rate_limited', 'The PBX is busy checking passwords. Try again in a moment.', 429);
+      }
+      const who = { by: ctx.session.username, from: ctx.address };
+      const results: BulkResetItem[] = new Array<BulkResetItem>(numbers.length);
+      const notFound = (number: string): BulkResetItem => ({
+        number, ok: false, error: { code: 'not_found', message: `Extension ${number} does not exist` },
+      });
+      const inactive = (number: string): BulkResetItem => ({
+        number, ok: false,
+        error: { code: 'extension_inactive', message: `Extension ${number} is inactive; only an active number's PIN can be reset to its default` },
+      });
+      type Todo = { index: number; number: string; fresh: string | null; hash: string | null; pending: string | null };
+      const todo: Todo[] = [];
+      const policy = store.getPolicy('voicemail_pin').policy;
+      numbers.forEach((number, index) => {
+        const ext = store.getExtension(number);
+        if (!ext || !inScope(ctx.session, ext.siteId)) results[index] = notFound(number);
+        else if (ext.status !== 'active') results[index] = inactive(number);
+        else {
+          const existing = store.defaultPinOf(number);
+          const fresh = existing ? null : generateDefaultPin(number, policy);
+          const pending = fresh ?? (existing && existing.hash === null ? box.open(existing.enc, number) : null);
+          todo.push({ index, number, fresh, hash: null, pending });
+        }
+      });
+
+      const commitBatch = (batch: Todo[]): void => {
+        if (batch.length === 0) return;
+        const at = clock().toISOString();
+        const events: PbxEvent[] = [];
+        store.db.transaction(() => {
+          for (const t of batch) {
+            const ext = store.getExtension(t.number);
+            // it may have changed while its hash was being computed
+            if (!ext || !inScope(ctx.session, ext.siteId)) { results[t.index] = notFound(t.number); continue; }
+            if (ext.status !== 'active') { results[t.index] = inactive(t.number); continue; }
+            if (t.fresh !== null) store.putDefaultPin(t.number, box.seal(t.fresh, t.number), at);
+            if (t.hash !== null) store.setDefaultPinHash(t.number, t.hash);
+            const next = store.setCredential(t.number, ext.version, 'voicemail_pin', { hash: null, isDefault: true, at, by: who.by });
+            if (!next) throw new Error(`bulk reset: ${t.number} changed inside its transaction`);
+            const id = store.audit({
+              at, actor: who.by, address: who.from, action: 'credentials.reset_to_default',
+              target: `extension:${t.number}`, detail: { kind: 'voicemail_pin', isDefault: true, version: next.version, bulk: true },
+            });
+            events.push({
+              type: 'credentials.changed', id, at, number: t.number, kind: 'voicemail_pin', action: 'reset',
+              source: 'console', by: who.by, address: who.from, extension: next,
+            });
+            results[t.index] = { number: t.number, ok: true, etag: next.etag };
+          }
+        })();
+        for (const ev of events) hub.publish(ev);
+      };
+
+      // Items without a pending hash go straight into batches; the others after their hash.
+      const ready: Todo[] = todo.filter((t) => t.pending === null);
+      const hashing = todo.filter((t) => t.pending !== null);
+      for (let i = 0; i < ready.length; i += BULK_BATCH) commitBatch(ready.slice(i, i + BULK_BATCH));
+      let buffer: Todo[] = [];
+      let next = 0;
+      const workers = Math.max(1, Math.min(hasher.limits.concurrency, hashing.length));
+      await Promise.all(
+        Array.from({ length: workers }, async () => {
+          while (next < hashing.length) {
+            const t = hashing[next++] as Todo;
+            t.hash = await hasher.hash(t.pending as string, { patient: true });
+            t.pending = null;
+            buffer.push(t);
+            if (buffer.length >= BULK_BATCH) {
+              const batch = buffer;
+              buffer = [];
+              commitBatch(batch);
+            }
+          }
+        }),
+      );
+      commitBatch(buffer);
+      const failed = results.filter((r) => !r.ok).length;
+      const body: BulkResetResponse = { results, done: results.length - failed, failed };
+      return { body };
     },
 
     deactivateExtension: (ctx) => {

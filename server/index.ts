@@ -29,6 +29,8 @@ export interface PbxServerOptions {
   seed?: SeedOption;
   clock?: () => Date;
   quiet?: boolean;
+  /** argon2 gate: hashes in flight and the queue behind them (default: one per core, queue 64). */
+  hasherLimits?: { concurrency: number; queue: number };
 }
 
 export interface PbxServer {
@@ -63,7 +65,7 @@ export async function startPbxServer(opts: PbxServerOptions): Promise<PbxServer>
   let app: ReturnType<typeof createHttp> | undefined;
   try {
     const isNew = getMeta(db, 'created_at') === undefined;
-    const hasher = new Hasher(loadPepper(opts.dataDir, isNew));
+    const hasher = new Hasher(loadPepper(opts.dataDir, isNew), opts.hasherLimits);
     let initialAdminPassword: string | null = null;
     let initialReceptionistPassword: string | null = null;
     if (isNew) {

@@ -51,9 +51,19 @@ export class Hasher {
     readonly limits: { concurrency: number; queue: number } = { concurrency: availableParallelism(), queue: 64 },
   ) {}
 
-  private async slot<T>(work: () => Promise<T>): Promise<T> {
+  /** Is every slot busy and the queue full, so that a new hash would be refused with 429 now? */
+  saturated(): boolean {
+    return this.running >= this.limits.concurrency && this.waiting.length >= this.limits.queue;
+  }
+
+  /**
+   * `patient`: wait for a slot even when the queue is full. Only for a caller that bounds its own work in
+   * flight (the bulk reset keeps at most `concurrency` hashes running or waiting), so the queue can grow by
+   * that much at most; everyone else is refused beyond the queue.
+   */
+  private async slot<T>(work: () => Promise<T>, patient = false): Promise<T> {
     if (this.running >= this.limits.concurrency) {
-      if (this.waiting.length >= this.limits.queue) {
+      if (!patient && this.waiting.length >= this.limits.queue) {
         throw new AppError('rate_limited', 'The PBX is busy checking passwords. Try again in a moment.', 429);
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
@@ -69,8 +79,8 @@ export class Hasher {
     }
   }
 
-  hash(secret: string): Promise<string> {
-    return this.slot(() => argon2.hash(secret, { ...ARGON2_OPTIONS, secret: this.pepper }));
+  hash(secret: string, opts: { patient?: boolean } = {}): Promise<string> {
+    return this.slot(() => argon2.hash(secret, { ...ARGON2_OPTIONS, secret: this.pepper }), opts.patient ?? false);
   }
 
   async verify(hash: string, secret: string): Promise<boolean> {

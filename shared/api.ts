@@ -155,6 +155,47 @@ export const VoicemailPinChangeSchema = z
 
 export const VoicemailPinChangeResponseSchema = z.object({ result: z.literal('ok') }).meta({ id: 'VoicemailPinChangeResponse' });
 
+/** At most this many numbers per bulk request (the body stays under the 64 KiB limit even with 10 digits each). */
+export const BULK_RESET_MAX = 5000;
+
+export const BulkResetRequestSchema = z
+  .object({
+    numbers: z
+      .array(ExtensionNumberSchema)
+      .min(1, { message: 'list at least one extension number' })
+      .max(BULK_RESET_MAX, { message: `at most ${BULK_RESET_MAX} extension numbers per request` })
+      .superRefine((numbers, ctx) => {
+        const seen = new Set<string>();
+        const dup = new Set<string>();
+        for (const n of numbers) (seen.has(n) ? dup : seen).add(n);
+        if (dup.size) {
+          const list = [...dup].slice(0, 10).join(', ');
+          ctx.addIssue({ code: 'custom', params: { rule: 'unique' }, message: `each number at most once (repeated: ${list}${dup.size > 10 ? ', …' : ''})` });
+        }
+      }),
+  })
+  .strict()
+  .meta({ id: 'BulkResetRequest' });
+export type BulkResetRequest = z.infer<typeof BulkResetRequestSchema>;
+
+export const BulkResetItemSchema = z.discriminatedUnion('ok', [
+  z.object({ number: z.string(), ok: z.literal(true), etag: z.string() }),
+  z.object({ number: z.string(), ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+export type BulkResetItem = z.infer<typeof BulkResetItemSchema>;
+
+export const BulkResetResponseSchema = z
+  .object({
+    /** One per requested number, in the order of the request. */
+    results: z.array(BulkResetItemSchema),
+    /** How many were reset. */
+    done: z.number().int(),
+    /** How many were not (see their error). */
+    failed: z.number().int(),
+  })
+  .meta({ id: 'BulkResetResponse' });
+export type BulkResetResponse = z.infer<typeof BulkResetResponseSchema>;
+
 export const HealthSchema = z.object({ ok: z.literal(true), server: z.string(), version: z.string() });
 
 // ---- the route table --------------------------------------------------------------------------
@@ -285,6 +326,14 @@ export const routes = {
     summary: 'Set the voicemail PIN back to the default (active numbers only)', tag: 'credentials',
     auth: 'session', roles: STAFF, params: NumberParamsSchema, status: 200, response: ExtensionSchema, ifMatch: true, etag: true,
     errors: [401, 403, 404, 409, 412, 422, 428],
+  }),
+  bulkResetVoicemailPin: route({
+    operationId: 'bulkResetVoicemailPin', method: 'POST', path: `${API_BASE}/credentials/voicemail-pin/reset`,
+    summary:
+      'Set the voicemail PIN of many numbers back to their defaults (1–5,000, unconditional: no If-Match per item); ' +
+      'per-item results (extension_inactive, not_found outside your sites); 429 with Retry-After when the PBX is busy hashing',
+    tag: 'credentials', auth: 'session', roles: STAFF, body: BulkResetRequestSchema, status: 200, response: BulkResetResponseSchema,
+    errors: [401, 403, 422, 429],
   }),
   deactivateExtension: route({
     operationId: 'deactivateExtension', method: 'POST', path: `${API_BASE}/extensions/{number}/deactivate`,

@@ -21,6 +21,7 @@ const RECEPTIONIST_ROUTES = [
   'unblockExtension',
   'getDefaultVoicemailPin',
   'resetVoicemailPin',
+  'bulkResetVoicemailPin',
   'events',
 ].sort();
 

@@ -1,0 +1,124 @@
+// Bulk voicemail PIN reset of 2,000 extensions (POST /api/v1/credentials/voicemail-pin/reset, one request),
+// next to the raw argon2id hash rate of the same machine measured in the same run with the server's exact
+// parameters (m=19456, t=2, p=1, 32-byte pepper) at concurrency = cores. Every reset of a freshly seeded
+// number costs one argon2id hash (its default PIN's hash is pending after seeding), so the ratio
+// resets/s ÷ hashes/s is what the endpoint costs over the hashing floor (goal ≥ 0.8).
+// The server runs in its own child process, seeded with the extensions (like list-api).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import argon2 from 'argon2';
+import { ARGON2_OPTIONS } from '../server/secrets.js';
+import type { BulkResetResponse, ExtensionList } from '../shared/api.js';
+import { round, writeResult } from './lib.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const COUNT = Number(process.env['BENCH_BULK_COUNT'] ?? 2000);
+const CORES = os.availableParallelism();
+
+function startChild(args: string[], ready: RegExp): Promise<{ child: ChildProcess; url: string; out: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`child did not start:\n${out}`)), 600_000);
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m && ready.test(out)) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]!, out: () => out });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('exit', (code) => reject(new Error(`child exited ${code}:\n${out}`)));
+  });
+}
+
+/** `total` argon2id hashes of 6-digit PINs with the server's parameters, `concurrency` in flight. */
+async function rawHashRate(total: number, concurrency: number): Promise<{ hashesPerSec: number; secs: number }> {
+  const pepper = randomBytes(32);
+  const pins = Array.from({ length: total }, (_, i) => String(100000 + ((i * 7919) % 900000)));
+  for (let i = 0; i < concurrency * 2; i++) await argon2.hash('123456', { ...ARGON2_OPTIONS, secret: pepper }); // warm-up
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const pin = pins[next++] as string;
+        await argon2.hash(pin, { ...ARGON2_OPTIONS, secret: pepper });
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  return { hashesPerSec: total / secs, secs };
+}
+
+async function main() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'warden-bench-bulk-'));
+  const tsx = path.join(root, 'node_modules/tsx/dist/cli.mjs');
+  const pbx = await startChild([tsx, 'server/cli.ts', '--data-dir', dir, '--seed', String(COUNT)], /not be shown again/);
+  try {
+    const pw = /password:\s*(\S+)/.exec(pbx.out())?.[1];
+    if (!pw) throw new Error(`could not read the admin password from:\n${pbx.out()}`);
+    const session = await fetch(`${pbx.url}/api/v1/session`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }),
+    });
+    const { token } = (await session.json()) as { token: string };
+    const auth = { Authorization: `Bearer ${token}` };
+
+    const numbers: string[] = [];
+    for (let cursor: string | null = null; numbers.length < COUNT; ) {
+      const q: string = `${pbx.url}/api/v1/extensions?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page = (await (await fetch(q, { headers: auth })).json()) as ExtensionList;
+      numbers.push(...page.items.filter((e) => e.status === 'active').map((e) => e.number));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    if (numbers.length < COUNT) throw new Error(`only ${numbers.length} active extensions`);
+    numbers.length = COUNT;
+
+    // (a) the floor: raw argon2id in this process, at concurrency = cores — half before and half after the
+    // bulk request, so a change in machine load during the run weighs on both figures alike
+    const rawBefore = await rawHashRate(Math.ceil(COUNT / 2), CORES);
+
+    // (b) the endpoint: one bulk request for all of them
+    const t0 = performance.now();
+    const r = await fetch(`${pbx.url}${'/api/v1/credentials/voicemail-pin/reset'}`, {
+      method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ numbers }),
+    });
+    const body = (await r.json()) as BulkResetResponse;
+    const secs = (performance.now() - t0) / 1000;
+    if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${JSON.stringify(body)}`);
+    if (body.done !== COUNT) throw new Error(`only ${body.done} of ${COUNT} reset: ${JSON.stringify(body.results.find((x) => !x.ok))}`);
+    const resetsPerSec = COUNT / secs;
+    const rawAfter = await rawHashRate(Math.floor(COUNT / 2), CORES);
+    const raw = { hashesPerSec: COUNT / (rawBefore.secs + rawAfter.secs), secs: rawBefore.secs + rawAfter.secs };
+
+    writeResult('bulk-reset', {
+      what: `POST /api/v1/credentials/voicemail-pin/reset with ${COUNT} numbers (one request, every default hash pending), vs raw argon2id (m=19456, t=2, p=1, pepper) at concurrency ${CORES} (= cores) for ${COUNT} hashes (half before, half after the bulk request), same run`,
+      extensions: COUNT,
+      cores: CORES,
+      bulk: { resetsPerSec: round(resetsPerSec, 1), secs: round(secs, 2), done: body.done, failed: body.failed },
+      rawArgon2id: {
+        hashesPerSec: round(raw.hashesPerSec, 1),
+        secs: round(raw.secs, 2),
+        beforeHashesPerSec: round(rawBefore.hashesPerSec, 1),
+        afterHashesPerSec: round(rawAfter.hashesPerSec, 1),
+      },
+      ratio: round(resetsPerSec / raw.hashesPerSec, 3),
+    });
+  } finally {
+    pbx.child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
