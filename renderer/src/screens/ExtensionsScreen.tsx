@@ -1,16 +1,14 @@
 // Extensions: every extension of the PBX in a local index, searched and filtered on each keystroke,
-// shown in a virtualised grid, with the detail panel beside it. Live `protection.changed` events replace
-// single rows in place.
+// shown in a virtualised grid, with the detail panel beside it. Live events replace single rows in place
+// (lib/useExtensionIndex.ts).
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
-import type { Extension, ExtensionType, Site } from '../../../shared/domain';
+import type { ExtensionType } from '../../../shared/domain';
 import { EXTENSION_TYPE_LABEL, ExtensionTypes } from '../../../shared/domain';
-import type { ErrorBody } from '../../../shared/errors';
-import { call, errorBody } from '../api';
 import { ExtensionDetail } from '../components/ExtensionDetail';
 import { ExtensionsGrid, type GridHandle } from '../components/ExtensionsGrid';
 import { ErrorIcon } from '../components/icons';
-import { ExtensionIndex, type ProtectionFilter, type Query, type SortKey } from '../lib/extensionIndex';
-import { subscribeEvents } from '../lib/events';
+import type { ProtectionFilter, Query, SortKey } from '../lib/extensionIndex';
+import { useExtensionIndex } from '../lib/useExtensionIndex';
 import { formatCount } from '../lib/time';
 
 const EMPTY = new Int32Array(0);
@@ -37,69 +35,17 @@ interface Props {
 }
 
 export function ExtensionsScreen({ onlineEpoch, online }: Props) {
-  const [index, setIndex] = useState<ExtensionIndex | null>(null);
-  const [sites, setSites] = useState<Site[]>([]);
-  const [version, setVersion] = useState(0);
-  const [loading, setLoading] = useState(false);
-  const [loadError, setLoadError] = useState<ErrorBody | null>(null);
   const [query, setQuery] = useState<Query>(INITIAL_QUERY);
   const [activeNumber, setActiveNumber] = useState<string | null>(null);
   const [openNumber, setOpenNumber] = useState<string | null>(null);
   const [focusDetail, setFocusDetail] = useState(0);
 
-  const indexRef = useRef<ExtensionIndex | null>(null);
-  const loadingRef = useRef(false);
-  const pending = useRef<Extension[]>([]);
   const searchRef = useRef<HTMLInputElement>(null);
   const gridRef = useRef<GridHandle>(null);
 
   // ---- data ----------------------------------------------------------------------------------
 
-  const loadSeq = useRef(0);
-  const load = useCallback(async () => {
-    // Reloads can overlap (back online, then a resync of the event stream): only the latest one lands.
-    const seq = ++loadSeq.current;
-    loadingRef.current = true;
-    setLoading(true);
-    setLoadError(null);
-    try {
-      const [all, siteList] = await Promise.all([call('extensions.all', {}), call('sites.list', {})]);
-      if (seq !== loadSeq.current) return;
-      const idx = new ExtensionIndex(all.items, siteList.items);
-      // Live changes that arrived while the list was on its way (older versions are ignored).
-      for (const ext of pending.current) idx.update(ext);
-      pending.current = [];
-      indexRef.current = idx;
-      setIndex(idx);
-      setSites(siteList.items);
-      setVersion((v) => v + 1);
-    } catch (e) {
-      if (seq === loadSeq.current) setLoadError(errorBody(e));
-    } finally {
-      if (seq === loadSeq.current) {
-        loadingRef.current = false;
-        setLoading(false);
-      }
-    }
-  }, []);
-
-  useEffect(() => {
-    if (onlineEpoch > 0) void load();
-  }, [onlineEpoch, load]);
-
-  const applyUpdate = useCallback((ext: Extension) => {
-    if (loadingRef.current) pending.current.push(ext);
-    const idx = indexRef.current;
-    if (idx && idx.update(ext)) setVersion((v) => v + 1);
-  }, []);
-
-  useEffect(
-    () =>
-      subscribeEvents((event) => {
-        if (event.kind === 'pbx' && event.event.type === 'protection.changed') applyUpdate(event.event.extension);
-      }),
-    [applyUpdate],
-  );
+  const { index, sites, version, loading, loadError, load, applyUpdate } = useExtensionIndex(onlineEpoch);
 
   // ---- filtering -----------------------------------------------------------------------------
 

@@ -2,15 +2,15 @@
 // up to 8 results as you type (from the same local index as the extensions table), and a large card for
 // the chosen extension with its state as badges and big actions: Block/Unblock and Reset PIN (then the
 // default PIN, large, with a printable slip). Every action has a key; `?` lists them.
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type RefObject } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type RefObject } from 'react';
 import type { Extension } from '../../../shared/domain';
 import { EXTENSION_TYPE_LABEL } from '../../../shared/domain';
 import type { ErrorBody } from '../../../shared/errors';
 import { call, errorBody } from '../api';
 import { DefaultPinBox, type DefaultPinView } from '../components/DefaultPin';
 import { BlockIcon, CheckIcon, ErrorIcon, LockIcon } from '../components/icons';
-import { ExtensionIndex, type Query } from '../lib/extensionIndex';
-import { subscribeEvents } from '../lib/events';
+import type { Query } from '../lib/extensionIndex';
+import { useExtensionIndex } from '../lib/useExtensionIndex';
 
 const MAX_RESULTS = 8;
 const QUERY: Omit<Query, 'search'> = { site: '', type: '', protection: 'any', sortKey: 'number', sortDir: 'asc' };
@@ -41,9 +41,6 @@ interface Props {
 
 export function ReceptionScreen({ onlineEpoch, online }: Props) {
   const ids = useId();
-  const [index, setIndex] = useState<ExtensionIndex | null>(null);
-  const [version, setVersion] = useState(0);
-  const [loadError, setLoadError] = useState<ErrorBody | null>(null);
   const [search, setSearch] = useState('');
   /** The highlighted result (-1 = none yet: Enter takes the first). */
   const [activePos, setActivePos] = useState(-1);
@@ -53,56 +50,12 @@ export function ReceptionScreen({ onlineEpoch, online }: Props) {
   /** The result list closes once an extension is chosen, and opens again on the next keystroke. */
   const [listOpen, setListOpen] = useState(true);
 
-  const indexRef = useRef<ExtensionIndex | null>(null);
-  const loadingRef = useRef(false);
-  const pending = useRef<Extension[]>([]);
   const searchRef = useRef<HTMLInputElement>(null);
   const cardRef = useRef<CardHandle>(null);
 
-  // ---- data (as the extensions screen: the whole list once, then live events) -------------------
+  // ---- data: the same local index as the extensions screen ------------------------------------
 
-  const loadSeq = useRef(0);
-  const load = useCallback(async () => {
-    const seq = ++loadSeq.current;
-    loadingRef.current = true;
-    setLoadError(null);
-    try {
-      const [all, siteList] = await Promise.all([call('extensions.all', {}), call('sites.list', {})]);
-      if (seq !== loadSeq.current) return;
-      const idx = new ExtensionIndex(all.items, siteList.items);
-      for (const ext of pending.current) idx.update(ext);
-      pending.current = [];
-      indexRef.current = idx;
-      setIndex(idx);
-      setVersion((v) => v + 1);
-    } catch (e) {
-      if (seq === loadSeq.current) setLoadError(errorBody(e));
-    } finally {
-      if (seq === loadSeq.current) loadingRef.current = false;
-    }
-  }, []);
-
-  useEffect(() => {
-    if (onlineEpoch > 0) void load();
-  }, [onlineEpoch, load]);
-
-  const applyUpdate = useCallback((ext: Extension) => {
-    if (loadingRef.current) pending.current.push(ext);
-    const idx = indexRef.current;
-    if (idx && idx.update(ext)) setVersion((v) => v + 1);
-  }, []);
-
-  useEffect(
-    () =>
-      subscribeEvents((event) => {
-        if (event.kind !== 'pbx') return;
-        const e = event.event;
-        if (e.type === 'protection.changed' || e.type === 'credentials.changed' || e.type === 'extension.changed') {
-          applyUpdate(e.extension);
-        }
-      }),
-    [applyUpdate],
-  );
+  const { index, version, loadError, load, applyUpdate } = useExtensionIndex(onlineEpoch);
 
   // ---- search --------------------------------------------------------------------------------------
 
