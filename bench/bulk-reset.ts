@@ -4,7 +4,6 @@
 // number costs one argon2id hash (its default PIN's hash is pending after seeding), so the ratio
 // resets/s ÷ hashes/s is what the endpoint costs over the hashing floor (goal ≥ 0.8).
 // The server runs in its own child process, seeded with the extensions (like list-api).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -13,31 +12,13 @@ import { fileURLToPath } from 'node:url';
 import argon2 from 'argon2';
 import { ARGON2_OPTIONS } from '../server/secrets.js';
 import type { BulkResetResponse, ExtensionList } from '../shared/api.js';
-import { round, writeResult } from './lib.js';
+import { round, startChild, writeResult } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const COUNT = Number(process.env['BENCH_BULK_COUNT'] ?? 2000);
 const CORES = os.availableParallelism();
 
-function startChild(args: string[], ready: RegExp): Promise<{ child: ChildProcess; url: string; out: () => string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`child did not start:\n${out}`)), 600_000);
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m && ready.test(out)) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!, out: () => out });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => reject(new Error(`child exited ${code}:\n${out}`)));
-  });
-}
 
 /** `total` argon2id hashes of 6-digit PINs with the server's parameters, `concurrency` in flight. */
 async function rawHashRate(total: number, concurrency: number): Promise<{ hashesPerSec: number; secs: number }> {
@@ -61,7 +42,7 @@ async function rawHashRate(total: number, concurrency: number): Promise<{ hashes
 async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'warden-bench-bulk-'));
   const tsx = path.join(root, 'node_modules/tsx/dist/cli.mjs');
-  const pbx = await startChild([tsx, 'server/cli.ts', '--data-dir', dir, '--seed', String(COUNT)], /not be shown again/);
+  const pbx = await startChild([tsx, 'server/cli.ts', '--data-dir', dir, '--seed', String(COUNT)], {}, /not be shown again/);
   try {
     const pw = /password:\s*(\S+)/.exec(pbx.out())?.[1];
     if (!pw) throw new Error(`could not read the admin password from:\n${pbx.out()}`);

@@ -1,4 +1,5 @@
 // Small helpers shared by the benchmarks: percentiles, result files, Chromium launch.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,5 +32,31 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/**
+ * Start a Node child (a server) in the repo and resolve once it printed a loopback URL and `ready`
+ * matches its output so far.
+ */
+export function startChild(
+  args: string[],
+  env: Record<string, string> = {},
+  ready = /http:\/\/127/,
+): Promise<{ child: ChildProcess; url: string; out: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: path.resolve(here, '..'), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`child did not start:\n${out}`)), 600_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m && ready.test(out)) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]!, out: () => out });
+      }
+    });
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('exit', (code) => reject(new Error(`child exited ${code}:\n${out}`)));
   });
 }

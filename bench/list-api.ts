@@ -2,13 +2,12 @@
 // p50/p95 latency and throughput, against a bare Fastify route on the same machine in the same run
 // (same JSON size, no work) — the ratio is what our stack costs over the framework floor.
 // Both servers run in their own child process; the load generator here uses keep-alive sockets.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { percentile, round, writeResult } from './lib.js';
+import { percentile, round, startChild, writeResult } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -17,24 +16,6 @@ const TOTAL = Number(process.env['BENCH_REQUESTS'] ?? 3000);
 const CONCURRENCY = 8;
 const TERMS = ['ann', 'smith', 'mar', 'lee', '100', 'jo', 'son', 'ell', 'queue', 'an'];
 
-function startChild(args: string[], env: Record<string, string> = {}, ready = /http:\/\/127/): Promise<{ child: ChildProcess; url: string; out: () => string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`child did not start:\n${out}`)), 600_000);
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m && ready.test(out)) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!, out: () => out });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => reject(new Error(`child exited ${code}:\n${out}`)));
-  });
-}
 
 function get(agent: http.Agent, url: string, headers: Record<string, string>): Promise<{ status: number; ms: number; bytes: number }> {
   const t0 = performance.now();

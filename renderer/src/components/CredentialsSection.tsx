@@ -13,6 +13,7 @@ import { useIsReceptionist } from '../lib/role';
 import { absoluteTime, relativeTime, useNow } from '../lib/time';
 import { DefaultPinBox, type DefaultPinView } from './DefaultPin';
 import { CheckIcon, CrossIcon, DotIcon, ErrorIcon } from './icons';
+import { DoneStatus } from './Field';
 
 const KIND_LABEL: Record<ExtensionCredentialKind, string> = {
   voicemail_pin: 'Voicemail PIN',
@@ -325,13 +326,7 @@ export function CredentialsSection({ ext, onUpdated }: Props) {
         </div>
       ) : null}
 
-      <p className="done" role="status">
-        {done ? (
-          <>
-            <CheckIcon /> {done}
-          </>
-        ) : null}
-      </p>
+      <DoneStatus text={done} />
     </section>
   );
 }

@@ -1,5 +1,5 @@
 import { useId, type InputHTMLAttributes, type ReactNode, type Ref } from 'react';
-import { ErrorIcon } from './icons';
+import { CheckIcon, ErrorIcon } from './icons';
 
 interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'id'> {
   label: string;
@@ -36,5 +36,18 @@ export function Field({ label, error, hint, inputRef, className, ...input }: Fie
         </div>
       ) : null}
     </div>
+  );
+}
+
+/** The polite "Saved." line after an action (an empty live region until there is something to say). */
+export function DoneStatus({ text }: { text: string | null }) {
+  return (
+    <p className="done" role="status">
+      {text ? (
+        <>
+          <CheckIcon /> {text}
+        </>
+      ) : null}
+    </p>
   );
 }

@@ -19,6 +19,7 @@ import { protectionBadge } from '../lib/extensionIndex';
 import { useIsReceptionist } from '../lib/role';
 import { BADGE_TEXT } from './ExtensionsGrid';
 import { BlockIcon, CheckIcon, CrossIcon, DotIcon, ErrorIcon, LockIcon } from './icons';
+import { DoneStatus } from './Field';
 
 interface Props {
   ext: Extension;
@@ -356,13 +357,7 @@ function ProtectionForm({ ext, onUpdated }: Props) {
         </div>
       ) : null}
 
-      <p className="done" role="status">
-        {done ? (
-          <>
-            <CheckIcon /> {done}
-          </>
-        ) : null}
-      </p>
+      <DoneStatus text={done} />
 
       {p.changedAt || p.changedBy ? (
         <p className="muted small last-changed" title={p.changedAt ? absoluteTime(p.changedAt) : undefined}>

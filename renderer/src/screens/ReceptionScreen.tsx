@@ -8,9 +8,10 @@ import { EXTENSION_TYPE_LABEL } from '../../../shared/domain';
 import type { ErrorBody } from '../../../shared/errors';
 import { call, errorBody } from '../api';
 import { DefaultPinBox, type DefaultPinView } from '../components/DefaultPin';
-import { BlockIcon, CheckIcon, ErrorIcon, LockIcon } from '../components/icons';
+import { BlockIcon, ErrorIcon, LockIcon } from '../components/icons';
 import type { Query } from '../lib/extensionIndex';
 import { useExtensionIndex } from '../lib/useExtensionIndex';
+import { DoneStatus } from '../components/Field';
 
 const MAX_RESULTS = 8;
 const QUERY: Omit<Query, 'search'> = { site: '', type: '', protection: 'any', sortKey: 'number', sortDir: 'asc' };
@@ -515,13 +516,7 @@ function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdate
           <ErrorIcon /> <span>{error}</span>
         </div>
       ) : null}
-      <p className="done" role="status">
-        {done ? (
-          <>
-            <CheckIcon /> {done}
-          </>
-        ) : null}
-      </p>
+      <DoneStatus text={done} />
       <button type="button" className="btn ghost" onClick={onFindAnother} aria-keyshortcuts="/ f">
         Find another extension <kbd aria-hidden="true">/</kbd>
       </button>
