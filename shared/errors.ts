@@ -54,24 +54,32 @@ export const ErrorBodySchema = z.object({
   /** For 412: the current version of the resource, so a client can show both versions. */
   current: z.unknown().optional(),
   currentEtag: z.string().optional(),
+  /** For 429: how long to wait before trying again (seconds), from the PBX's Retry-After. */
+  retryAfterSeconds: z.number().nonnegative().optional(),
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 export const ApiErrorSchema = z.object({ error: ErrorBodySchema }).meta({ id: 'Error' });
 export type ApiError = z.infer<typeof ApiErrorSchema>;
 
+export interface ErrorExtra {
+  current?: unknown;
+  currentEtag?: string;
+  retryAfterSeconds?: number;
+}
+
 /** A typed, expected failure. Everything else is a bug and is reported as `internal`. */
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly details?: FieldIssue[];
-  readonly extra?: { current?: unknown; currentEtag?: string };
+  readonly extra?: ErrorExtra;
   constructor(
     code: ErrorCode,
     message: string,
     status = 400,
     details?: FieldIssue[],
-    extra?: { current?: unknown; currentEtag?: string },
+    extra?: ErrorExtra,
   ) {
     super(message);
     this.name = 'AppError';
@@ -85,6 +93,7 @@ export class AppError extends Error {
     if (this.details) body.details = this.details;
     if (this.extra?.current !== undefined) body.current = this.extra.current;
     if (this.extra?.currentEtag !== undefined) body.currentEtag = this.extra.currentEtag;
+    if (this.extra?.retryAfterSeconds !== undefined) body.retryAfterSeconds = this.extra.retryAfterSeconds;
     return body;
   }
 }

@@ -5,13 +5,17 @@
 import { z } from 'zod';
 import { ErrorBodySchema } from './errors.js';
 import {
+  BulkResetRequestSchema,
+  BulkResetResponseSchema,
   CredentialUpdateSchema,
   DefaultPinSchema,
   ExtensionListQuerySchema,
   ExtensionListSchema,
   PinPolicyListSchema,
+  PinPolicyResourceSchema,
   ProtectionUpdateSchema,
 } from './api.js';
+import { PinPolicySchema } from './pin-policy.js';
 import { ExtensionCredentialKindSchema, ExtensionNumberSchema, ExtensionSchema, RoleSchema, SiteSchema } from './domain.js';
 import { PbxEventSchema } from './events.js';
 
@@ -183,6 +187,11 @@ export const channels = {
   'protection.unblock': { input: NumberInput.extend({ etag: EtagSchema }).strict(), output: ExtensionSchema },
   /** The PIN policy of every credential kind (for live rule feedback with the shared engine). */
   'policies.pin.list': { input: Empty, output: PinPolicyListSchema },
+  /** Replace the PIN policy of one credential kind (admins; If-Match with the policy's etag). */
+  'policies.pin.set': {
+    input: z.object({ etag: EtagSchema, policy: PinPolicySchema }).strict(),
+    output: PinPolicyResourceSchema,
+  },
   /** Set a credential; the typed value goes to the PBX once and never comes back. */
   'credentials.set': {
     input: z
@@ -195,6 +204,11 @@ export const channels = {
   'credentials.resetVoicemailPin': { input: NumberInput.extend({ etag: EtagSchema }).strict(), output: ExtensionSchema },
   /** The default voicemail PIN, for authorised roles to read out (audited on the PBX). */
   'credentials.defaultVoicemailPin': { input: NumberInput, output: DefaultPinSchema },
+  /**
+   * Reset the voicemail PIN of many numbers to their defaults in one PBX request (per-item results).
+   * The renderer sends chunks, keeps one or two in flight and waits out 429 (error.retryAfterSeconds).
+   */
+  'credentials.bulkResetVoicemailPin': { input: BulkResetRequestSchema, output: BulkResetResponseSchema },
 } as const;
 
 export type Channel = keyof typeof channels;

@@ -9,7 +9,7 @@ import tls from 'node:tls';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { API_BASE, pathFor, routes, type RouteDef } from '../../shared/api.js';
-import { AppError, ErrorBodySchema } from '../../shared/errors.js';
+import { AppError, ErrorBodySchema, type ErrorExtra } from '../../shared/errors.js';
 import { PbxEventSchema, SseParser, type PbxEvent } from '../../shared/events.js';
 import type { Profile } from '../../shared/rpc.js';
 
@@ -166,9 +166,11 @@ export function toAppError(err: unknown, baseUrl: string): AppError {
       const parsed = z.object({ error: ErrorBodySchema }).safeParse(res.data);
       if (parsed.success) {
         const e = parsed.data.error;
-        const extra: { current?: unknown; currentEtag?: string } = {};
+        const extra: ErrorExtra = {};
         if (e.current !== undefined) extra.current = e.current;
         if (e.currentEtag !== undefined) extra.currentEtag = e.currentEtag;
+        const wait = res.status === 429 ? retryAfterMs(err) : null;
+        if (wait !== null) extra.retryAfterSeconds = wait / 1000;
         return new AppError(e.code as AppError['code'], e.message, res.status, e.details, extra);
       }
       if (res.status === 401) {

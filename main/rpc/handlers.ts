@@ -192,11 +192,15 @@ export function createHandlers(services: ConsoleServices): Handlers {
     'protection.unblock': async ({ number, etag }) =>
       (await connection.call(routes.unblockExtension, { params: { number }, ifMatch: etag })).data,
     'policies.pin.list': async () => (await connection.call(routes.listPinPolicies)).data,
+    'policies.pin.set': async ({ etag, policy }) =>
+      (await connection.call(routes.setPinPolicy, { params: { kind: policy.kind }, ifMatch: etag, body: policy })).data,
     'credentials.set': async ({ number, etag, kind, value }) =>
       (await connection.call(routes.setCredential, { params: { number, kind }, ifMatch: etag, body: { value } })).data,
     'credentials.resetVoicemailPin': async ({ number, etag }) =>
       (await connection.call(routes.resetVoicemailPin, { params: { number }, ifMatch: etag })).data,
     'credentials.defaultVoicemailPin': async ({ number }) =>
       (await connection.call(routes.getDefaultVoicemailPin, { params: { number } })).data,
+    'credentials.bulkResetVoicemailPin': async ({ numbers }) =>
+      (await connection.call(routes.bulkResetVoicemailPin, { body: { numbers } })).data,
   };
 }
