@@ -89,6 +89,8 @@ export interface StartOptions {
   clock?: () => Date;
   /** Reuse a data dir (otherwise a fresh temp dir). */
   dataDir?: string;
+  /** The argon2 gate's slots and queue (default: one per core, 64 queued). */
+  hasherLimits?: { concurrency: number; queue: number };
 }
 
 export interface ApiOptions extends Omit<RequestOptions, 'method'> {
@@ -125,7 +127,7 @@ export interface TestPbx {
 export async function startTestPbx(opts: StartOptions = {}): Promise<TestPbx> {
   const ownsDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'pbx-warden-test-'));
-  let server = await startPbxServer({ dataDir, seed: opts.seed ?? 'demo', clock: opts.clock, quiet: true });
+  let server = await startPbxServer({ dataDir, seed: opts.seed ?? 'demo', clock: opts.clock, quiet: true, hasherLimits: opts.hasherLimits });
   let running = true;
   if (!server.initialAdminPassword) throw new Error('startTestPbx: expected a fresh data dir with a new admin');
   const adminPassword = server.initialAdminPassword;

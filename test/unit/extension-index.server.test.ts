@@ -118,6 +118,7 @@ function arbQuery(rows: Extension[]): fc.Arbitrary<Query> {
     site: fc.constantFrom('', ...SITE_IDS),
     type: fc.constantFrom<ExtensionType | ''>('', ...ExtensionTypes),
     protection: fc.constantFrom(...PROTECTION_FILTERS),
+    pin: fc.constant('any' as const),
     sortKey: fc.constantFrom('number' as const, 'label' as const, 'site' as const),
     sortDir: fc.constantFrom('asc' as const, 'desc' as const),
   });

@@ -9,6 +9,7 @@ import { etagFor, ExtensionTypes, EXTENSION_TYPE_LABEL, type Extension, type Ext
 import {
   binaryOrderKey,
   ExtensionIndex,
+  type PinFilter,
   type ProtectionFilter,
   type Query,
   type SortKey,
@@ -38,8 +39,20 @@ function refMatches(e: Extension, q: Query): boolean {
   if ((q.protection === 'unrestricted' || q.protection === 'blocked') && !(e.protection.enabled && e.protection.state === q.protection)) {
     return false;
   }
+  // The console-only PIN filter, written from the metadata's meaning (not from pinHealth()).
+  if (q.pin !== 'any' && refPin(e) !== q.pin) return false;
   return true;
 }
+
+function refPin(e: Extension): PinFilter | 'unknown' {
+  const m = e.credentials?.voicemail_pin;
+  if (!m) return 'unknown';
+  if (!m.set) return 'unset';
+  if (m.isDefault) return 'default';
+  if (m.compliant === false) return 'noncompliant';
+  return 'custom';
+}
+const PIN_ORDER = ['default', 'noncompliant', 'custom', 'unset', 'unknown'];
 
 type Col = number | string;
 const PROTECTION_RANK = (e: Extension) => (!e.protection.enabled ? 0 : e.protection.state === 'blocked' ? 2 : 1);
@@ -61,6 +74,17 @@ function refColumns(key: SortKey, e: Extension): Col[] {
       return [PROTECTION_RANK(e), n, e.number];
     case 'incoming':
       return [INCOMING_RANK[e.incomingCalls], n, e.number];
+    case 'pin':
+      return [PIN_ORDER.indexOf(refPin(e)), n, e.number];
+    case 'pinAge': {
+      // Youngest PIN first; never set last.
+      const at = e.credentials?.voicemail_pin.setAt;
+      return [at ? -Date.parse(at) : Number.POSITIVE_INFINITY, n, e.number];
+    }
+    case 'compliance': {
+      const c = e.credentials?.voicemail_pin.compliant;
+      return [c === false ? 0 : c === true ? 1 : 2, n, e.number];
+    }
   }
 }
 
@@ -97,7 +121,8 @@ const SITES: Site[] = [
 ];
 const SITE_IDS = SITES.map((s) => s.id);
 const PROTECTION_FILTERS: ProtectionFilter[] = ['any', 'off', 'on', 'unrestricted', 'blocked'];
-const SORT_KEYS: SortKey[] = ['number', 'label', 'site', 'type', 'protection', 'incoming'];
+const SORT_KEYS: SortKey[] = ['number', 'label', 'site', 'type', 'protection', 'incoming', 'pin', 'pinAge', 'compliance'];
+const PIN_FILTERS: PinFilter[] = ['any', 'default', 'custom', 'noncompliant', 'unset'];
 
 function ext(number: string, label: string, over: Partial<Extension> = {}, protection: Partial<Extension['protection']> = {}): Extension {
   const version = over.version ?? 1;
@@ -117,7 +142,7 @@ function ext(number: string, label: string, over: Partial<Extension> = {}, prote
 }
 
 const query = (over: Partial<Query> = {}): Query => ({
-  search: '', site: '', type: '', protection: 'any', sortKey: 'number', sortDir: 'asc', ...over,
+  search: '', site: '', type: '', protection: 'any', pin: 'any', sortKey: 'number', sortDir: 'asc', ...over,
 });
 
 // Small alphabets so that searches hit, labels collide (tiebreaks matter), and numbers share prefixes.
@@ -137,8 +162,25 @@ const arbExtension = (number: string) =>
       enabled: fc.boolean(),
       state: fc.constantFrom('unrestricted' as const, 'blocked' as const),
       incomingCalls: fc.constantFrom('ring' as const, 'voicemail' as const, 'rejected' as const),
+      // Voicemail PIN metadata: absent (an older PBX), unset, default or custom; a few set-at times so ages tie.
+      pin: fc.option(
+        fc.record({
+          set: fc.boolean(),
+          isDefault: fc.boolean(),
+          setAt: fc.constantFrom(null, '2026-01-01T00:00:00.000Z', '2026-06-01T12:00:00.000Z', '2026-11-20T08:30:00.000Z'),
+          compliant: fc.constantFrom(null, true, false),
+        }),
+        { nil: undefined },
+      ),
     })
-    .map((r) => ext(number, r.label, { siteId: r.siteId, type: r.type, incomingCalls: r.incomingCalls }, { enabled: r.enabled, state: r.state }));
+    .map((r) => {
+      const over: Partial<Extension> = { siteId: r.siteId, type: r.type, incomingCalls: r.incomingCalls };
+      if (r.pin) {
+        const none = { set: false, isDefault: false, setAt: null, compliant: null };
+        over.credentials = { voicemail_pin: r.pin, login_code: none, phone_password: none, user_password: none };
+      }
+      return ext(number, r.label, over, { enabled: r.enabled, state: r.state });
+    });
 
 const arbRows = fc
   .uniqueArray(arbNumber, { maxLength: 40 })
@@ -171,6 +213,7 @@ function arbQuery(rows: Extension[]): fc.Arbitrary<Query> {
     site: fc.constantFrom('', ...SITE_IDS, 'nowhere'),
     type: fc.constantFrom<ExtensionType | ''>('', ...ExtensionTypes),
     protection: fc.constantFrom(...PROTECTION_FILTERS),
+    pin: fc.constantFrom(...PIN_FILTERS),
     sortKey: fc.constantFrom(...SORT_KEYS),
     sortDir: fc.constantFrom('asc' as const, 'desc' as const),
   });

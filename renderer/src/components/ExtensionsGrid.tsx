@@ -7,7 +7,8 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Extension } from '../../../shared/domain';
 import { EXTENSION_TYPE_LABEL } from '../../../shared/domain';
 import type { ExtensionIndex, SortDir, SortKey } from '../lib/extensionIndex';
-import { protectionBadge } from '../lib/extensionIndex';
+import { pinHealth, pinSetAt, protectionBadge, type PinHealth } from '../lib/extensionIndex';
+import { ageText } from '../lib/time';
 
 export const ROW_HEIGHT = 44;
 const HEADER_HEIGHT = 44;
@@ -19,7 +20,22 @@ export const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'type', label: 'Type' },
   { key: 'protection', label: 'Protection' },
   { key: 'incoming', label: 'Incoming calls' },
+  { key: 'pin', label: 'Voicemail PIN' },
+  { key: 'pinAge', label: 'PIN age' },
+  { key: 'compliance', label: 'Policy when set' },
 ];
+
+export const PIN_TEXT: Record<PinHealth, string> = {
+  default: 'Default',
+  noncompliant: 'Own PIN',
+  custom: 'Own PIN',
+  unset: 'Not set',
+  unknown: '—',
+};
+const COMPLIANCE_TEXT = { true: 'Compliant', false: 'Not compliant', null: '—' } as const;
+
+/** What the select-all box in the header shows. */
+export type SelectAllState = 'none' | 'some' | 'all';
 
 export const BADGE_TEXT = { off: 'Off', unrestricted: 'Unrestricted', blocked: 'Blocked' } as const;
 export const INCOMING_SHORT = { ring: 'Ring', voicemail: 'Voicemail', rejected: 'Rejected' } as const;
@@ -46,6 +62,16 @@ interface Props {
   onOpen: (number: string, how: 'keyboard' | 'pointer') => void;
   onEscape: () => void;
   handleRef: Ref<GridHandle>;
+  /** Selected numbers (for bulk actions); `selectionVersion` changes when it does. */
+  selected: ReadonlySet<string>;
+  selectionVersion: number;
+  selectAllState: SelectAllState;
+  onToggleSelect: (number: string) => void;
+  /** Select the rows from the active one to `number` (Shift+arrows, Shift+click). */
+  onSelectRange: (fromNumber: string, toNumber: string) => void;
+  onToggleAllMatching: () => void;
+  /** For the PIN age column (re-rendered now and then, not every second). */
+  now: number;
 }
 
 export function ExtensionsGrid({
@@ -63,6 +89,13 @@ export function ExtensionsGrid({
   onOpen,
   onEscape,
   handleRef,
+  selected,
+  selectionVersion,
+  selectAllState,
+  onToggleSelect,
+  onSelectRange,
+  onToggleAllMatching,
+  now,
 }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const focusPending = useRef(false);
@@ -110,15 +143,16 @@ export function ExtensionsGrid({
   );
 
   const moveTo = useCallback(
-    (pos: number) => {
+    (pos: number, extend = false) => {
       if (visible.length === 0) return;
       const clamped = Math.max(0, Math.min(visible.length - 1, pos));
       const ext = index.rows[visible[clamped]!]!;
+      if (extend && activePos >= 0) onSelectRange(index.rows[visible[activePos]!]!.number, ext.number);
       focusPending.current = true;
       setFocusTick((t) => t + 1);
       onActiveChange(ext.number);
     },
-    [index, visible, onActiveChange],
+    [index, visible, activePos, onActiveChange, onSelectRange],
   );
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
@@ -129,31 +163,42 @@ export function ExtensionsGrid({
     }
     const page = Math.max(1, Math.floor(((scrollRef.current?.clientHeight ?? 400) - HEADER_HEIGHT) / ROW_HEIGHT) - 1);
     const pos = activePos < 0 ? 0 : activePos;
+    const extend = e.shiftKey;
     switch (e.key) {
       case 'ArrowDown':
-        moveTo(pos + 1);
+        moveTo(pos + 1, extend);
         break;
       case 'ArrowUp':
-        moveTo(pos - 1);
+        moveTo(pos - 1, extend);
         break;
       case 'PageDown':
-        moveTo(pos + page);
+        moveTo(pos + page, extend);
         break;
       case 'PageUp':
-        moveTo(pos - page);
+        moveTo(pos - page, extend);
         break;
       case 'Home':
-        moveTo(0);
+        moveTo(0, extend);
         break;
       case 'End':
-        moveTo(visible.length - 1);
+        moveTo(visible.length - 1, extend);
         break;
-      case 'Enter':
-      case ' ': {
+      case 'Enter': {
         const n = target.dataset['number'];
         if (n) onOpen(n, 'keyboard');
         break;
       }
+      case ' ': {
+        // Space selects (for the bulk actions), as in a file list; Enter opens.
+        const n = target.dataset['number'];
+        if (n) onToggleSelect(n);
+        break;
+      }
+      case 'a':
+      case 'A':
+        if (!(e.ctrlKey || e.metaKey)) return;
+        onToggleAllMatching();
+        break;
       case 'Escape':
         onEscape();
         break;
@@ -173,6 +218,13 @@ export function ExtensionsGrid({
   }
 
   const openRow = useCallback((n: string) => onOpen(n, 'pointer'), [onOpen]);
+  const activeNumber = activePos >= 0 && activePos < visible.length ? index.rows[visible[activePos]!]!.number : null;
+  const activeRef = useRef(activeNumber);
+  activeRef.current = activeNumber;
+  const rangeTo = useCallback((n: string) => {
+    if (activeRef.current) onSelectRange(activeRef.current, n);
+    else onToggleSelect(n);
+  }, [onSelectRange, onToggleSelect]);
   const focusRow = useCallback((n: string) => onActiveChange(n), [onActiveChange]);
 
   return (
@@ -182,13 +234,29 @@ export function ExtensionsGrid({
       role="grid"
       aria-label="Extensions"
       aria-rowcount={visible.length + 1}
-      aria-colcount={COLUMNS.length}
+      aria-colcount={COLUMNS.length + 1}
+      aria-multiselectable="true"
+      data-selection={selectionVersion}
       data-version={version}
       data-query={search}
       onKeyDown={onKeyDown}
     >
       <div role="rowgroup" className="grid-head">
         <div role="row" aria-rowindex={1} className="grid-row head-row">
+          <div role="columnheader" className="cell c-select">
+            <input
+              type="checkbox"
+              className="select-box"
+              aria-label={`Select all ${visible.length} matching extensions`}
+              title="Select all matching (Ctrl+A in the list)"
+              checked={selectAllState === 'all'}
+              ref={(el) => {
+                if (el) el.indeterminate = selectAllState === 'some';
+              }}
+              disabled={visible.length === 0}
+              onChange={onToggleAllMatching}
+            />
+          </div>
           {COLUMNS.map((c) => {
             const active = c.key === sortKey;
             return (
@@ -221,8 +289,12 @@ export function ExtensionsGrid({
               top={start - HEADER_HEIGHT}
               active={pos === activePos}
               open={ext.number === openNumber}
+              checked={selected.has(ext.number)}
+              now={now}
               onOpen={openRow}
               onFocusRow={focusRow}
+              onToggleSelect={onToggleSelect}
+              onRangeTo={rangeTo}
             />
           );
         })}
@@ -238,12 +310,32 @@ interface RowProps {
   top: number;
   active: boolean;
   open: boolean;
+  checked: boolean;
+  now: number;
   onOpen: (number: string) => void;
   onFocusRow: (number: string) => void;
+  onToggleSelect: (number: string) => void;
+  onRangeTo: (number: string) => void;
 }
 
-const Row = memo(function Row({ ext, siteName, pos, top, active, open, onOpen, onFocusRow }: RowProps) {
+const Row = memo(function Row({
+  ext,
+  siteName,
+  pos,
+  top,
+  active,
+  open,
+  checked,
+  now,
+  onOpen,
+  onFocusRow,
+  onToggleSelect,
+  onRangeTo,
+}: RowProps) {
   const badge = protectionBadge(ext);
+  const pin = pinHealth(ext);
+  const setAt = pinSetAt(ext);
+  const compliant = ext.credentials?.voicemail_pin.compliant ?? null;
   return (
     <div
       role="row"
@@ -251,15 +343,36 @@ const Row = memo(function Row({ ext, siteName, pos, top, active, open, onOpen, o
       data-number={ext.number}
       data-pos={pos}
       aria-rowindex={pos + 2}
-      aria-selected={open}
+      aria-selected={checked}
+      aria-current={open ? 'true' : undefined}
       tabIndex={active ? 0 : -1}
-      className={`grid-row body-row${active ? ' active' : ''}${open ? ' open' : ''}`}
+      className={`grid-row body-row${active ? ' active' : ''}${open ? ' open' : ''}${checked ? ' checked' : ''}`}
       style={{ transform: `translateY(${top}px)` }}
-      onClick={() => onOpen(ext.number)}
+      onClick={(e) => {
+        if (e.shiftKey) onRangeTo(ext.number);
+        else if (e.ctrlKey || e.metaKey) onToggleSelect(ext.number);
+        else onOpen(ext.number);
+      }}
       onFocus={(e) => {
         if (e.target === e.currentTarget && !active) onFocusRow(ext.number);
       }}
     >
+      <div role="gridcell" className="cell c-select" onClick={(e) => e.stopPropagation()}>
+        <input
+          type="checkbox"
+          className="select-box"
+          tabIndex={-1}
+          aria-label={`Select ${ext.number}`}
+          checked={checked}
+          onChange={() => onToggleSelect(ext.number)}
+          onClick={(e) => {
+            if (e.shiftKey) {
+              e.preventDefault();
+              onRangeTo(ext.number);
+            }
+          }}
+        />
+      </div>
       <div role="gridcell" className="cell c-number">
         {ext.number}
       </div>
@@ -277,6 +390,15 @@ const Row = memo(function Row({ ext, siteName, pos, top, active, open, onOpen, o
       </div>
       <div role="gridcell" className={`cell c-incoming incoming-${ext.incomingCalls}`}>
         {INCOMING_SHORT[ext.incomingCalls]}
+      </div>
+      <div role="gridcell" className="cell c-pin">
+        {pin === 'default' ? <span className="badge badge-default-pin">{PIN_TEXT[pin]}</span> : <span className={`pin-${pin}`}>{PIN_TEXT[pin]}</span>}
+      </div>
+      <div role="gridcell" className="cell c-pinAge" title={ext.credentials?.voicemail_pin.setAt ?? undefined}>
+        {setAt === null ? '—' : ageText(setAt, now)}
+      </div>
+      <div role="gridcell" className={`cell c-compliance compliance-${String(compliant)}`}>
+        {COMPLIANCE_TEXT[String(compliant) as keyof typeof COMPLIANCE_TEXT]}
       </div>
     </div>
   );

@@ -10,20 +10,24 @@
 // - sorts compare like SQLite (binary, i.e. by code point): number = (numeric value, number),
 //   label = (lower-cased label, number), site = (site id, numeric value, number); descending reverses
 //   every key. Rows with equal keys are ordered by number, so the order is total and stable.
-// The console-only sorts (type, protection, incoming) break ties the same way.
+// The console-only sorts (type, protection, incoming, and the voicemail PIN's health, age and compliance)
+// break ties the same way; the PIN filter is console-only too.
 // No DOM here: the unit tests import this file directly.
 import type { Extension, ExtensionType, Site } from '../../../shared/domain';
 import { EXTENSION_TYPE_LABEL } from '../../../shared/domain';
 
-export type SortKey = 'number' | 'label' | 'site' | 'type' | 'protection' | 'incoming';
+export type SortKey = 'number' | 'label' | 'site' | 'type' | 'protection' | 'incoming' | 'pin' | 'pinAge' | 'compliance';
 export type SortDir = 'asc' | 'desc';
 export type ProtectionFilter = 'any' | 'off' | 'on' | 'unrestricted' | 'blocked';
+/** Console-only filter on the voicemail PIN's health (the PBX's list API has no such filter). */
+export type PinFilter = 'any' | 'default' | 'custom' | 'noncompliant' | 'unset';
 
 export interface Query {
   search: string;
   site: string; // '' = any
   type: ExtensionType | '';
   protection: ProtectionFilter;
+  pin: PinFilter;
   sortKey: SortKey;
   sortDir: SortDir;
 }
@@ -35,9 +39,35 @@ export function protectionBadge(ext: Extension): ProtectionBadge {
   return ext.protection.state === 'blocked' ? 'blocked' : 'unrestricted';
 }
 
+/**
+ * The voicemail PIN's health, from the credential metadata the PBX sends (never the value):
+ * default = still the number's default PIN; noncompliant = a custom PIN that broke the policy in force
+ * when it was set; custom = a custom PIN that met it; unset = no PIN; unknown = the PBX sent no metadata.
+ */
+export type PinHealth = 'default' | 'noncompliant' | 'custom' | 'unset' | 'unknown';
+
+export function pinHealth(ext: Extension): PinHealth {
+  const m = ext.credentials?.voicemail_pin;
+  if (!m) return 'unknown';
+  if (!m.set) return 'unset';
+  if (m.isDefault) return 'default';
+  return m.compliant === false ? 'noncompliant' : 'custom';
+}
+
+/** When the voicemail PIN was last set (ms since the epoch), or null. */
+export function pinSetAt(ext: Extension): number | null {
+  const at = ext.credentials?.voicemail_pin.setAt;
+  if (!at) return null;
+  const t = Date.parse(at);
+  return Number.isNaN(t) ? null : t;
+}
+
+const PIN_RANK: Record<PinHealth, number> = { default: 0, noncompliant: 1, custom: 2, unset: 3, unknown: 4 };
+const COMPLIANCE_RANK = { false: 0, true: 1, null: 2 } as const;
+
 const PROTECTION_RANK: Record<ProtectionBadge, number> = { off: 0, unrestricted: 1, blocked: 2 };
 const INCOMING_RANK = { ring: 0, voicemail: 1, rejected: 2 } as const;
-const SORT_KEYS: SortKey[] = ['number', 'label', 'site', 'type', 'protection', 'incoming'];
+const SORT_KEYS: SortKey[] = ['number', 'label', 'site', 'type', 'protection', 'incoming', 'pin', 'pinAge', 'compliance'];
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -58,9 +88,10 @@ function labelKey(label: string): string {
 }
 
 /** Whether one extension passes the site, type and protection filters. */
-export function matchesFilters(ext: Extension, q: Pick<Query, 'site' | 'type' | 'protection'>): boolean {
+export function matchesFilters(ext: Extension, q: Pick<Query, 'site' | 'type' | 'protection' | 'pin'>): boolean {
   if (q.site !== '' && ext.siteId !== q.site) return false;
   if (q.type !== '' && ext.type !== q.type) return false;
+  if (q.pin !== 'any' && pinHealth(ext) !== q.pin) return false;
   const p = ext.protection;
   switch (q.protection) {
     case 'any':
@@ -169,6 +200,7 @@ export class ExtensionIndex {
       last.q.site === q.site &&
       last.q.type === q.type &&
       last.q.protection === q.protection &&
+      last.q.pin === q.pin &&
       last.q.sortKey === q.sortKey &&
       last.q.sortDir === q.sortDir
     ) {
@@ -181,7 +213,7 @@ export class ExtensionIndex {
 
     const rows = this.rows;
     const labels = this.labelLower;
-    const noFilters = q.site === '' && q.type === '' && q.protection === 'any';
+    const noFilters = q.site === '' && q.type === '' && q.protection === 'any' && q.pin === 'any';
     // Write into the buffer that does not hold the previous result (which may be our source, and is
     // what the table still shows until this render commits).
     let b = this.nextBuffer;
@@ -272,5 +304,16 @@ function sortValue(key: SortKey, r: Extension): number | string {
       return PROTECTION_RANK[protectionBadge(r)];
     case 'incoming':
       return INCOMING_RANK[r.incomingCalls];
+    case 'pin':
+      return PIN_RANK[pinHealth(r)];
+    case 'pinAge': {
+      // Youngest first when ascending (the smallest age); never set sorts last.
+      const at = pinSetAt(r);
+      return at === null ? Number.POSITIVE_INFINITY : -at;
+    }
+    case 'compliance': {
+      const c = r.credentials?.voicemail_pin.compliant ?? null;
+      return COMPLIANCE_RANK[String(c) as keyof typeof COMPLIANCE_RANK];
+    }
   }
 }

@@ -4,16 +4,17 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { ExtensionType } from '../../../shared/domain';
 import { EXTENSION_TYPE_LABEL, ExtensionTypes } from '../../../shared/domain';
+import { BulkResetDialog } from '../components/BulkResetDialog';
 import { ExtensionDetail } from '../components/ExtensionDetail';
-import { ExtensionsGrid, type GridHandle } from '../components/ExtensionsGrid';
+import { ExtensionsGrid, type GridHandle, type SelectAllState } from '../components/ExtensionsGrid';
 import { ErrorIcon } from '../components/icons';
-import type { ProtectionFilter, Query, SortKey } from '../lib/extensionIndex';
+import type { PinFilter, ProtectionFilter, Query, SortKey } from '../lib/extensionIndex';
 import { useExtensionIndex } from '../lib/useExtensionIndex';
-import { formatCount } from '../lib/time';
+import { formatCount, useNow } from '../lib/time';
 
 const EMPTY = new Int32Array(0);
 
-const INITIAL_QUERY: Query = { search: '', site: '', type: '', protection: 'any', sortKey: 'number', sortDir: 'asc' };
+const INITIAL_QUERY: Query = { search: '', site: '', type: '', protection: 'any', pin: 'any', sortKey: 'number', sortDir: 'asc' };
 
 const PROTECTION_OPTIONS: { value: ProtectionFilter; label: string }[] = [
   { value: 'any', label: 'Any' },
@@ -21,6 +22,14 @@ const PROTECTION_OPTIONS: { value: ProtectionFilter; label: string }[] = [
   { value: 'on', label: 'On' },
   { value: 'unrestricted', label: 'Unrestricted' },
   { value: 'blocked', label: 'Blocked' },
+];
+
+const PIN_OPTIONS: { value: PinFilter; label: string }[] = [
+  { value: 'any', label: 'Any' },
+  { value: 'default', label: 'Default PIN' },
+  { value: 'custom', label: 'Own PIN, compliant' },
+  { value: 'noncompliant', label: 'Own PIN, not compliant' },
+  { value: 'unset', label: 'Not set' },
 ];
 
 function isEditable(el: EventTarget | null): boolean {
@@ -42,6 +51,17 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
 
   const searchRef = useRef<HTMLInputElement>(null);
   const gridRef = useRef<GridHandle>(null);
+  const now = useNow(60_000);
+
+  // ---- selection (for bulk actions) ------------------------------------------------------------
+  // One mutable Set (it can hold 100k numbers) plus a version number that tells React it changed.
+  const selectedRef = useRef(new Set<string>());
+  const [selectionVersion, setSelectionVersion] = useState(0);
+  const [bulkOpen, setBulkOpen] = useState<string[] | null>(null);
+  const changeSelection = useCallback((fn: (s: Set<string>) => void) => {
+    fn(selectedRef.current);
+    setSelectionVersion((v) => v + 1);
+  }, []);
 
   // ---- data ----------------------------------------------------------------------------------
 
@@ -64,7 +84,70 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
     return 0;
   }, [index, visible, activeNumber]);
 
-  const scrollResetKey = `${query.search}\u0000${query.site}\u0000${query.type}\u0000${query.protection}\u0000${query.sortKey}\u0000${query.sortDir}`;
+  const scrollResetKey = `${query.search}\u0000${query.site}\u0000${query.type}\u0000${query.protection}\u0000${query.pin}\u0000${query.sortKey}\u0000${query.sortDir}`;
+
+  const selected = selectedRef.current;
+  const selectedVisible = useMemo(() => {
+    if (!index || selected.size === 0) return 0;
+    let n = 0;
+    for (let k = 0; k < visible.length; k++) if (selected.has(index.rows[visible[k]!]!.number)) n++;
+    return n;
+    // selectionVersion: the Set is mutated in place.
+  }, [index, visible, selected, selectionVersion]);
+  const selectAllState: SelectAllState =
+    selectedVisible === 0 ? 'none' : selectedVisible === visible.length ? 'all' : 'some';
+
+  const onToggleSelect = useCallback(
+    (n: string) => changeSelection((s) => (s.has(n) ? s.delete(n) : s.add(n))),
+    [changeSelection],
+  );
+  const onToggleAllMatching = useCallback(() => {
+    if (!index) return;
+    changeSelection((s) => {
+      let all = true;
+      for (let k = 0; k < visible.length && all; k++) all = s.has(index.rows[visible[k]!]!.number);
+      for (let k = 0; k < visible.length; k++) {
+        const n = index.rows[visible[k]!]!.number;
+        if (all) s.delete(n);
+        else s.add(n);
+      }
+    });
+  }, [index, visible, changeSelection]);
+  const onSelectRange = useCallback(
+    (from: string, to: string) => {
+      if (!index) return;
+      const a = index.indexOf(from);
+      const b = index.indexOf(to);
+      let pa = -1;
+      let pb = -1;
+      for (let k = 0; k < visible.length; k++) {
+        if (visible[k] === a) pa = k;
+        if (visible[k] === b) pb = k;
+      }
+      if (pb < 0) return;
+      if (pa < 0) pa = pb;
+      changeSelection((s) => {
+        for (let k = Math.min(pa, pb); k <= Math.max(pa, pb); k++) s.add(index.rows[visible[k]!]!.number);
+      });
+    },
+    [index, visible, changeSelection],
+  );
+  const clearSelection = useCallback(() => changeSelection((s) => s.clear()), [changeSelection]);
+  const openBulkReset = () => {
+    if (!index) return;
+    // In the order the table shows them, then any selected rows the filter hides.
+    const order: string[] = [];
+    const seen = new Set<string>();
+    for (let k = 0; k < visible.length; k++) {
+      const n = index.rows[visible[k]!]!.number;
+      if (selected.has(n)) {
+        order.push(n);
+        seen.add(n);
+      }
+    }
+    for (const n of selected) if (!seen.has(n)) order.push(n);
+    setBulkOpen(order);
+  };
 
   const setSearch = (search: string) => setQuery((q) => ({ ...q, search }));
 
@@ -139,8 +222,8 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
     }
   };
 
-  const clearFilters = () => setQuery((q) => ({ ...q, site: '', type: '', protection: 'any' }));
-  const filtersActive = query.site !== '' || query.type !== '' || query.protection !== 'any';
+  const clearFilters = () => setQuery((q) => ({ ...q, site: '', type: '', protection: 'any', pin: 'any' }));
+  const filtersActive = query.site !== '' || query.type !== '' || query.protection !== 'any' || query.pin !== 'any';
 
   const openExt = openNumber && index ? index.get(openNumber) : undefined;
   const total = index?.total ?? 0;
@@ -223,11 +306,39 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
               ))}
             </select>
           </div>
+          <div className="field">
+            <label htmlFor="ext-pin">Voicemail PIN</label>
+            <select id="ext-pin" value={query.pin} onChange={(e) => setQuery((q) => ({ ...q, pin: e.target.value as PinFilter }))}>
+              {PIN_OPTIONS.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          </div>
         </div>
       </div>
 
       <div className={`ext-body${openExt ? ' with-detail' : ''}`}>
         <div className="grid-area">
+          {selected.size > 0 ? (
+            <div className="bulk-bar" role="region" aria-label="Selection">
+              <span className="bulk-count" aria-live="polite">
+                {formatCount(selected.size)} selected
+                {selected.size > selectedVisible ? (
+                  <span className="muted"> ({formatCount(selected.size - selectedVisible)} hidden by the search or filters)</span>
+                ) : null}
+              </span>
+              <div className="bulk-actions">
+                <button type="button" className="btn primary" onClick={openBulkReset} disabled={!online}>
+                  Reset voicemail PINs to default…
+                </button>
+                <button type="button" className="btn" onClick={clearSelection}>
+                  Clear selection
+                </button>
+              </div>
+            </div>
+          ) : null}
           {loadError ? (
             <div className="notice error" role="alert">
               <ErrorIcon /> <span>Could not load the extensions: {loadError.message}</span>{' '}
@@ -257,6 +368,13 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
               onActiveChange={onActiveChange}
               onOpen={openDetail}
               onEscape={closeDetail}
+              selected={selected}
+              selectionVersion={selectionVersion}
+              selectAllState={selectAllState}
+              onToggleSelect={onToggleSelect}
+              onSelectRange={onSelectRange}
+              onToggleAllMatching={onToggleAllMatching}
+              now={now}
             />
           ) : null}
           {index && visible.length === 0 ? (
@@ -313,6 +431,19 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
           />
         ) : null}
       </div>
+      {bulkOpen && index ? (
+        <BulkResetDialog
+          numbers={bulkOpen}
+          nameOf={(n) => index.get(n)?.label ?? ''}
+          onClose={() => setBulkOpen(null)}
+          onSelectOnly={(numbers) =>
+            changeSelection((s) => {
+              s.clear();
+              for (const n of numbers) s.add(n);
+            })
+          }
+        />
+      ) : null}
     </main>
   );
 }

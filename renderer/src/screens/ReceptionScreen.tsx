@@ -14,7 +14,7 @@ import { useExtensionIndex } from '../lib/useExtensionIndex';
 import { DoneStatus } from '../components/Field';
 
 const MAX_RESULTS = 8;
-const QUERY: Omit<Query, 'search'> = { site: '', type: '', protection: 'any', sortKey: 'number', sortDir: 'asc' };
+const QUERY: Omit<Query, 'search'> = { site: '', type: '', protection: 'any', pin: 'any', sortKey: 'number', sortDir: 'asc' };
 
 const SHORTCUTS: Array<{ keys: string[]; what: string }> = [
   { keys: ['/', 'f'], what: 'Find an extension (focus the search box)' },
