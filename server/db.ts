@@ -26,7 +26,15 @@ const FTS_TRIGGERS = `${FTS_INSERT_TRIGGER};
     INSERT INTO extensions_fts (rowid, label_lc) VALUES (new.id, new.label_lc);
   END`;
 
-const MIGRATIONS: string[] = [
+/** A migration is SQL, or a function for steps SQL cannot make re-runnable (ADD COLUMN has no IF NOT EXISTS). */
+type Migration = string | ((db: Db) => void);
+
+/** Does `table` have a column `column`? */
+function hasColumn(db: Db, table: string, column: string): boolean {
+  return (db.pragma(`table_info(${table})`) as { name: string }[]).some((c) => c.name === column);
+}
+
+const MIGRATIONS: Migration[] = [
   // 1: sites, extensions with phone password protection, admins, sessions, audit, auth failures.
   `
   CREATE TABLE meta (
@@ -184,6 +192,16 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (username, site_id)
   ) STRICT, WITHOUT ROWID;
   `,
+
+  // 5: trusted extensions (SPEC F2): a call from the extension itself signs in to its mailbox without the
+  // voicemail PIN. Off for every existing number; deactivation turns it off again (custom configuration).
+  // A function, so that (like 3 and 4) a database whose user_version was put back by hand re-runs it without harm.
+  (db) => {
+    if (hasColumn(db, 'extensions', 'voicemail_trusted')) return;
+    db.exec(
+      'ALTER TABLE extensions ADD COLUMN voicemail_trusted INTEGER NOT NULL DEFAULT 0 CHECK (voicemail_trusted IN (0,1))',
+    );
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -216,9 +234,10 @@ function migrate(db: Db): void {
     );
   }
   for (let v = current; v < MIGRATIONS.length; v++) {
-    const sql = MIGRATIONS[v] as string;
+    const step = MIGRATIONS[v] as Migration;
     db.transaction(() => {
-      db.exec(sql);
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }

@@ -10,14 +10,26 @@ import type {
   ExtensionListQuerySchema,
   KeypadRequestSchema,
   NumberParamsSchema,
+  PinCheckRequest,
+  PinCheckResult,
   PinPolicyResource,
   PolicyKindParamsSchema,
   ProtectionUpdate,
   SessionRequestSchema,
   VoicemailLoginRequestSchema,
   VoicemailPinChangeSchema,
+  VoicemailTrustedUpdate,
 } from '../shared/api.js';
-import { checkPinIssues, historyCandidates, presetOf, type CredentialKind, type PinPolicy } from '../shared/pin-policy.js';
+import {
+  checkPin,
+  historyCandidates,
+  pinRules,
+  presetOf,
+  type CredentialKind,
+  type PinCheckContext,
+  type PinPolicy,
+  type PinProblem,
+} from '../shared/pin-policy.js';
 import { generateDefaultPin, matchesSealedDefault } from './credentials.js';
 import type { StoredPolicy } from './store.js';
 import { EXTENSION_TYPE_LABEL, type ChangeSource, type Extension, type Role } from '../shared/domain.js';
@@ -143,21 +155,42 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
   };
 
   /**
-   * Every write path of a credential goes through here: the shared engine (format + policy, extension,
-   * default PIN), then — only when those pass, since it costs argon2 time — the history against the last N
-   * hashes (the value and its reverse). Throws 422 pin_policy_violation with the failed rules.
+   * The checks of every credential write path (and of the policy tester, which must agree with them): the
+   * shared engine (format + policy, extension, default PIN), then — only when those pass, since it costs
+   * argon2 time — the history against the last N hashes (the value and its reverse), N from `policy`.
+   * number null: no extension, so its rules (extension, default PIN, history) stay undecided.
+   * Returns the failed rules and the context they were decided with. History verification goes through
+   * the Hasher's gate (429 when it is full).
    */
-  const validateCredential = async (number: string, kind: CredentialKind, value: string, field: string): Promise<PinPolicy> => {
-    const { policy } = store.getPolicy(kind);
+  const credentialProblems = async (
+    number: string | null,
+    kind: CredentialKind,
+    value: string,
+    policy: PinPolicy,
+  ): Promise<{ problems: PinProblem[]; context: PinCheckContext }> => {
+    if (number === null) return { problems: checkPin(value, policy), context: {} };
     const defaultPin = kind === 'voicemail_pin' ? defaultPinPlain(number) : null;
-    const issues: FieldIssue[] = checkPinIssues(value, policy, { extension: number, defaultPin }, field);
-    if (issues.length === 0 && policy.historyCount > 0) {
+    const context: PinCheckContext = { extension: number, defaultPin };
+    const problems = checkPin(value, policy, context);
+    if (problems.length === 0 && policy.historyCount > 0) {
       const hashes = store.historyHashes(number, kind, policy.historyCount);
       const candidates = historyCandidates(value);
-      const verdicts = await Promise.all(hashes.flatMap((h) => candidates.map((c) => hasher.verify(h, c))));
-      const reused = verdicts.some(Boolean);
-      issues.push(...checkPinIssues(value, policy, { extension: number, defaultPin, reused }, field));
+      // allSettled: when the gate refuses one verification (429), the request still waits for its others,
+      // so no work of an answered request stays queued behind the next caller.
+      const settled = await Promise.allSettled(hashes.flatMap((h) => candidates.map((c) => hasher.verify(h, c))));
+      const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
+      context.reused = settled.some((r) => r.status === 'fulfilled' && r.value);
+      return { problems: checkPin(value, policy, context), context };
     }
+    return { problems, context };
+  };
+
+  /** Every write path of a credential goes through here. Throws 422 pin_policy_violation with the failed rules. */
+  const validateCredential = async (number: string, kind: CredentialKind, value: string, field: string): Promise<PinPolicy> => {
+    const { policy } = store.getPolicy(kind);
+    const { problems } = await credentialProblems(number, kind, value, policy);
+    const issues: FieldIssue[] = problems.map((p) => ({ field, rule: p.rule, message: `${field}: ${p.message}` }));
     if (issues.length) throw validationError(issues, 'pin_policy_violation');
     return policy;
   };
@@ -515,6 +548,86 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       return { body: updated, etag: updated.etag };
     },
 
+    /** The policy tester: exactly the write paths' checks, nothing written, the PIN never echoed nor logged. */
+    checkPinPolicy: async (ctx) => {
+      const { kind } = ctx.params as Out<typeof PolicyKindParamsSchema>;
+      const { pin, extension, policy: draft } = ctx.body as PinCheckRequest;
+      if (draft !== undefined && draft.kind !== kind) {
+        const message = `policy.kind: the draft policy is for ${draft.kind} but the path names ${kind}`;
+        throw new AppError('validation_failed', message, 422, [{ field: 'policy.kind', rule: 'matches_path', message }]);
+      }
+      if (extension !== undefined) {
+        const ext = store.getExtension(extension);
+        if (!ext || !inScope(ctx.session, ext.siteId)) {
+          const message = `extension: Extension ${extension} does not exist`;
+          throw new AppError('not_found', message, 404, [{ field: 'extension', rule: 'exists', message }]);
+        }
+      }
+      const policy = draft ?? store.getPolicy(kind).policy;
+      const { problems, context } = await credentialProblems(extension ?? null, kind, pin, policy);
+      const unchecked = pinRules(pin, policy, context)
+        .filter((r) => r.met === null)
+        .map((r) => r.rule);
+      const body: PinCheckResult = {
+        ok: problems.length === 0,
+        failed: problems.map((p) => ({ rule: p.rule, message: p.message })),
+        unchecked,
+        policy: draft === undefined ? 'stored' : 'draft',
+      };
+      return { body };
+    },
+
+    setVoicemailTrusted: (ctx) => {
+      const { number } = ctx.params as Out<typeof NumberParamsSchema>;
+      const { trusted } = ctx.body as VoicemailTrustedUpdate;
+      const ext = requireVisible(ctx.session, number);
+      checkIfMatch(ctx.ifMatch, ext);
+      if (trusted && ext.status !== 'active') {
+        throw new AppError(
+          'extension_inactive',
+          `Extension ${number} is inactive; only an active number can be trusted for voicemail`,
+          409,
+        );
+      }
+      if (trusted && !ext.voicemail) {
+        throw new AppError(
+          'conflict',
+          `Extension ${number} has no voicemail box; only a number with a mailbox can be trusted for voicemail`,
+          409,
+        );
+      }
+      // Already so: nothing to write, audit or announce.
+      if ((ext.voicemailTrusted ?? false) === trusted) return { body: ext, etag: ext.etag };
+      const at = clock().toISOString();
+      const by = ctx.session.username;
+      let eventId = 0;
+      const updated = store.db.transaction(() => {
+        const next = store.setVoicemailTrusted(number, ext.version, trusted);
+        if (!next) return undefined;
+        eventId = store.audit({
+          at,
+          actor: by,
+          address: ctx.address,
+          action: 'extension.voicemail_trusted',
+          target: `extension:${number}`,
+          detail: { trusted, version: next.version },
+        });
+        return next;
+      })();
+      if (!updated) throw stale(requireExtension(number));
+      hub.publish({
+        type: 'extension.changed',
+        id: eventId,
+        at,
+        number,
+        action: 'voicemail_trusted',
+        by,
+        address: ctx.address,
+        extension: updated,
+      });
+      return { body: updated, etag: updated.etag };
+    },
+
     getDefaultVoicemailPin: (ctx) => {
       const { number } = ctx.params as Out<typeof NumberParamsSchema>;
       requireVisible(ctx.session, number);
@@ -672,7 +785,21 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     },
 
     deviceVoicemailLogin: async (ctx) => {
-      const { extension, pin } = ctx.body as Out<typeof VoicemailLoginRequestSchema>;
+      const { extension, pin, from } = ctx.body as Out<typeof VoicemailLoginRequestSchema>;
+      // SPEC F2: no PIN from a trusted extension — the call must come from the mailbox's own extension.
+      // The PIN is not asked for, so it is not looked at (and must_change_pin is not answered: the user
+      // entered nothing to change).
+      if (from !== undefined && from === extension) {
+        const ext = store.getExtension(extension);
+        if (ext && ext.status === 'active' && ext.voicemail && ext.voicemailTrusted === true) {
+          return { body: { result: 'ok' } };
+        }
+      }
+      if (pin === undefined) {
+        // the same time and the same answer as a wrong PIN
+        await hasher.verifyNothing('');
+        return voicemailReject(ctx, extension, 'pin_required');
+      }
       const { isDefault } = await verifyVoicemail(ctx, extension, pin);
       return { body: { result: isDefault ? 'must_change_pin' : 'ok' } };
     },

@@ -34,6 +34,7 @@ interface ExtensionRow {
   protection_changed_from: string | null;
   version: number;
   creds: string | null;
+  voicemail_trusted: 0 | 1;
 }
 
 /** Credential metadata of a row, as JSON [[kind, set_at, is_default, compliant], …] (never a hash). */
@@ -42,7 +43,7 @@ const CREDS_COLUMN = `(SELECT json_group_array(json_array(c.kind, c.set_at, c.is
 
 const EXT_COLUMNS = `number, num_sort, label, label_lc, site_id, type, status, voicemail, protection_enabled,
   protection_state, (protection_hash IS NOT NULL) AS password_set, protection_changed_at, protection_changed_by,
-  protection_changed_from, version, ${CREDS_COLUMN} AS creds`;
+  protection_changed_from, version, ${CREDS_COLUMN} AS creds, voicemail_trusted`;
 
 function toCredentials(json: string | null): ExtensionCredentials {
   const out = {} as ExtensionCredentials;
@@ -72,6 +73,7 @@ export function toExtension(row: ExtensionRow): Extension {
     row.protection_changed_from,
     row.version,
     row.creds,
+    row.voicemail_trusted,
   );
 }
 
@@ -90,6 +92,7 @@ function makeExtension(
   changedFrom: string | null,
   version: number,
   creds: string | null,
+  trusted: 0 | 1,
 ): Extension {
   const protection = {
     enabled: enabled === 1,
@@ -110,6 +113,7 @@ function makeExtension(
     protection,
     incomingCalls: routeIncomingCall({ type, status, voicemail, protection }).decision,
     credentials: toCredentials(creds),
+    voicemailTrusted: trusted === 1,
     version,
     etag: etagFor(version),
   };
@@ -121,8 +125,8 @@ function makeExtension(
  */
 const LIST_COLUMNS = `number, label, site_id, type, status, voicemail, protection_enabled, protection_state,
   (protection_hash IS NOT NULL), protection_changed_at, protection_changed_by, protection_changed_from, version,
-  ${CREDS_COLUMN}`;
-const LIST_KEY_OFFSET = 14;
+  ${CREDS_COLUMN}, voicemail_trusted`;
+const LIST_KEY_OFFSET = 15;
 type ListTuple = [
   string,
   string,
@@ -138,11 +142,12 @@ type ListTuple = [
   string | null,
   number,
   string | null,
+  0 | 1,
   ...(string | number)[],
 ];
 
 function tupleToExtension(t: ListTuple): Extension {
-  return makeExtension(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12], t[13]);
+  return makeExtension(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12], t[13], t[14]);
 }
 
 // ---- list: keyset pagination -----------------------------------------------------------------
@@ -526,6 +531,17 @@ export class Store {
     return this.getExtension(number);
   }
 
+  /**
+   * Mark an extension trusted (or not) for voicemail sign-in if it is still at expectedVersion; bumps the
+   * version. undefined = the version moved on (412).
+   */
+  setVoicemailTrusted(number: string, expectedVersion: number, trusted: boolean): Extension | undefined {
+    const res = this.db
+      .prepare('UPDATE extensions SET voicemail_trusted = ?, version = version + 1 WHERE number = ? AND version = ?')
+      .run(trusted ? 1 : 0, number, expectedVersion);
+    return res.changes === 1 ? this.getExtension(number) : undefined;
+  }
+
   /** Append an audit row; returns its id (also the id of the live event of the change). */
   audit(row: { at: string; actor: string; address: string | null; action: string; target: string | null; detail: object }): number {
     const res = this.auditStmt.run(row.at, row.actor, row.address, row.action, row.target, JSON.stringify(row.detail));
@@ -635,14 +651,14 @@ export class Store {
   /**
    * Deactivate a number if it is still at expectedVersion: status inactive, protection off (its password
    * removed), every credential and its history removed, the voicemail PIN back to the default (the caller
-   * makes sure a default exists). undefined = 412.
+   * makes sure a default exists), no longer a trusted extension. undefined = 412.
    */
   deactivateExtension(number: string, expectedVersion: number, at: string, by: string, from: string): Extension | undefined {
     const res = this.db
       .prepare(
         `UPDATE extensions SET status = 'inactive', protection_enabled = 0, protection_state = 'unrestricted',
            protection_hash = NULL, protection_changed_at = ?, protection_changed_by = ?, protection_changed_from = ?,
-           version = version + 1
+           voicemail_trusted = 0, version = version + 1
          WHERE number = ? AND version = ?`,
       )
       .run(at, by, from, number, expectedVersion);

@@ -15,7 +15,7 @@ import {
   type Role,
   SiteSchema,
 } from './domain.js';
-import { CredentialKindSchema, PinPolicySchema, PinPresetSchema } from './pin-policy.js';
+import { CredentialKindSchema, PinPolicySchema, PinPresetSchema, PinRuleIdSchema } from './pin-policy.js';
 
 export const API_BASE = '/api/v1';
 export const DEVICE_BASE = '/device/v1';
@@ -140,7 +140,19 @@ export const DefaultPinSchema = z.object({ defaultPin: z.string() }).meta({ id: 
 const DevicePinSchema = z.string().max(64, { message: 'a PIN is at most 15 digits' });
 
 export const VoicemailLoginRequestSchema = z
-  .object({ extension: ExtensionNumberSchema, pin: DevicePinSchema })
+  .object({
+    /** The mailbox: its extension number. */
+    extension: ExtensionNumberSchema,
+    /** The voicemail PIN; not needed when a trusted extension calls its own mailbox. */
+    pin: DevicePinSchema.optional().meta({
+      description: 'The voicemail PIN. Optional only for a trusted extension calling its own mailbox (from = extension).',
+    }),
+    /** The extension the call comes from (the phone's own number). */
+    from: ExtensionNumberSchema.optional().meta({
+      description:
+        'The extension the call comes from. When it equals `extension` and that extension is trusted, no PIN is asked for.',
+    }),
+  })
   .strict()
   .meta({ id: 'VoicemailLoginRequest' });
 
@@ -154,6 +166,48 @@ export const VoicemailPinChangeSchema = z
   .meta({ id: 'VoicemailPinChange' });
 
 export const VoicemailPinChangeResponseSchema = z.object({ result: z.literal('ok') }).meta({ id: 'VoicemailPinChangeResponse' });
+
+/** Mark an extension trusted for voicemail sign-in (SPEC F2: no PIN from a trusted extension), or not. */
+export const VoicemailTrustedUpdateSchema = z
+  .object({ trusted: z.boolean() })
+  .strict()
+  .meta({ id: 'VoicemailTrustedUpdate' });
+export type VoicemailTrustedUpdate = z.infer<typeof VoicemailTrustedUpdateSchema>;
+
+/**
+ * "Would this PIN pass?" for the console's policy tester: the stored policy of the path's kind, or a draft
+ * to try before saving it. With an extension, also the checks that need the PBX (history, default PIN).
+ */
+export const PinCheckRequestSchema = z
+  .object({
+    pin: z.string().max(64, { message: 'a PIN is at most 31 characters' }),
+    extension: ExtensionNumberSchema.optional().meta({
+      description: 'Check as if set on this extension: adds the extension, default-PIN and history rules',
+    }),
+    policy: PinPolicySchema.optional().meta({
+      description: 'A draft policy to test instead of the stored one (its kind must equal the path); nothing is saved',
+    }),
+  })
+  .strict()
+  .meta({ id: 'PinCheckRequest' });
+export type PinCheckRequest = z.infer<typeof PinCheckRequestSchema>;
+
+export const PinCheckResultSchema = z
+  .object({
+    /** No rule failed. */
+    ok: z.boolean(),
+    /** The failed rules, in the order the write paths report them; never the PIN. */
+    failed: z.array(z.object({ rule: PinRuleIdSchema, message: z.string() })),
+    /**
+     * Rules of the policy that were not decided: without an extension, the extension, default-PIN and history
+     * rules; history also when an earlier rule failed (the write paths skip the costly check then too).
+     */
+    unchecked: z.array(PinRuleIdSchema),
+    /** Which policy was applied. */
+    policy: z.enum(['stored', 'draft']),
+  })
+  .meta({ id: 'PinCheckResult' });
+export type PinCheckResult = z.infer<typeof PinCheckResultSchema>;
 
 /** At most this many numbers per bulk request (the body stays under the 64 KiB limit even with 10 digits each). */
 export const BULK_RESET_MAX = 5000;
@@ -230,6 +284,12 @@ export interface RouteDef {
   roles?: readonly Role[];
   /** What the route does, for the 403 message: "A receptionist cannot <forbidden>". */
   forbidden?: string;
+  /**
+   * Session routes about extensions: an account limited to sites sees and acts on the extensions of its
+   * sites only (another site's extension answers 404 not_found, lists and events leave them out). Enforced
+   * by the handlers (inScope / requireVisible); documented from here in the OpenAPI document.
+   */
+  siteScoped?: boolean;
 }
 
 /** Who may call a session route that does not list its roles. */
@@ -261,34 +321,34 @@ export const routes = {
     tag: 'auth', auth: 'session', roles: STAFF, status: 204, response: null, errors: [401],
   }),
   listSites: route({
-    operationId: 'listSites', method: 'GET', path: `${API_BASE}/sites`, summary: 'Sites (branches)',
+    operationId: 'listSites', siteScoped: true, method: 'GET', path: `${API_BASE}/sites`, summary: 'Sites (branches)',
     tag: 'extensions', auth: 'session', roles: STAFF, status: 200, response: SiteListSchema, errors: [401],
   }),
   listExtensions: route({
-    operationId: 'listExtensions', method: 'GET', path: `${API_BASE}/extensions`,
+    operationId: 'listExtensions', siteScoped: true, method: 'GET', path: `${API_BASE}/extensions`,
     summary: 'Extensions, paged, searchable by number or label, filterable by site, type and protection',
     tag: 'extensions', auth: 'session', roles: STAFF, query: ExtensionListQuerySchema, status: 200, response: ExtensionListSchema,
     errors: [401, 422],
   }),
   getExtension: route({
-    operationId: 'getExtension', method: 'GET', path: `${API_BASE}/extensions/{number}`, summary: 'One extension',
+    operationId: 'getExtension', siteScoped: true, method: 'GET', path: `${API_BASE}/extensions/{number}`, summary: 'One extension',
     tag: 'extensions', auth: 'session', roles: STAFF, params: NumberParamsSchema, status: 200, response: ExtensionSchema,
     etag: true, errors: [401, 404, 422],
   }),
   setProtection: route({
-    operationId: 'setProtection', method: 'PUT', path: `${API_BASE}/extensions/{number}/protection`,
+    operationId: 'setProtection', siteScoped: true, method: 'PUT', path: `${API_BASE}/extensions/{number}/protection`,
     summary: 'Turn protected phone access on or off and set the protection password (3–12 digits)',
     tag: 'protection', auth: 'session', forbidden: 'change protection settings (turn protection on or off, set its password)', params: NumberParamsSchema, body: ProtectionUpdateSchema, status: 200,
     response: ExtensionSchema, ifMatch: true, etag: true, errors: [401, 403, 404, 409, 412, 422, 428],
   }),
   blockExtension: route({
-    operationId: 'blockExtension', method: 'POST', path: `${API_BASE}/extensions/{number}/protection/block`,
+    operationId: 'blockExtension', siteScoped: true, method: 'POST', path: `${API_BASE}/extensions/{number}/protection/block`,
     summary: 'Block the phone terminal (no calls in or out)',
     tag: 'protection', auth: 'session', roles: STAFF, params: NumberParamsSchema, status: 200, response: ExtensionSchema,
     ifMatch: true, etag: true, errors: [401, 404, 409, 412, 422, 428],
   }),
   unblockExtension: route({
-    operationId: 'unblockExtension', method: 'POST', path: `${API_BASE}/extensions/{number}/protection/unblock`,
+    operationId: 'unblockExtension', siteScoped: true, method: 'POST', path: `${API_BASE}/extensions/{number}/protection/unblock`,
     summary: 'Unblock the phone terminal', tag: 'protection', auth: 'session', roles: STAFF, params: NumberParamsSchema, status: 200,
     response: ExtensionSchema, ifMatch: true, etag: true, errors: [401, 404, 409, 412, 422, 428],
   }),
@@ -309,46 +369,66 @@ export const routes = {
     response: PinPolicyResourceSchema, ifMatch: true, etag: true, errors: [401, 403, 412, 422, 428],
   }),
   setCredential: route({
-    operationId: 'setCredential', method: 'PUT', path: `${API_BASE}/extensions/{number}/credentials/{kind}`,
+    operationId: 'setCredential', siteScoped: true, method: 'PUT', path: `${API_BASE}/extensions/{number}/credentials/{kind}`,
     summary: 'Set a credential of an extension; checked against the policy, the history and the default PIN',
     tag: 'credentials', auth: 'session', forbidden: 'set credentials', params: CredentialParamsSchema, body: CredentialUpdateSchema, status: 200,
     response: ExtensionSchema, ifMatch: true, etag: true, errors: [401, 403, 404, 412, 422, 428],
   }),
   getDefaultVoicemailPin: route({
-    operationId: 'getDefaultVoicemailPin', method: 'GET',
+    operationId: 'getDefaultVoicemailPin', siteScoped: true, method: 'GET',
     path: `${API_BASE}/extensions/{number}/credentials/voicemail-pin/default`,
     summary: 'The default voicemail PIN of a number (authorised roles; audited)', tag: 'credentials',
-    auth: 'session', roles: STAFF, params: NumberParamsSchema, status: 200, response: DefaultPinSchema, errors: [401, 403, 404, 422],
+    auth: 'session', roles: STAFF, params: NumberParamsSchema, status: 200, response: DefaultPinSchema, errors: [401, 404, 422],
   }),
   resetVoicemailPin: route({
-    operationId: 'resetVoicemailPin', method: 'POST',
+    operationId: 'resetVoicemailPin', siteScoped: true, method: 'POST',
     path: `${API_BASE}/extensions/{number}/credentials/voicemail-pin/reset`,
     summary: 'Set the voicemail PIN back to the default (active numbers only)', tag: 'credentials',
     auth: 'session', roles: STAFF, params: NumberParamsSchema, status: 200, response: ExtensionSchema, ifMatch: true, etag: true,
-    errors: [401, 403, 404, 409, 412, 422, 428],
+    errors: [401, 404, 409, 412, 422, 428],
   }),
   bulkResetVoicemailPin: route({
-    operationId: 'bulkResetVoicemailPin', method: 'POST', path: `${API_BASE}/credentials/voicemail-pin/reset`,
+    operationId: 'bulkResetVoicemailPin', siteScoped: true, method: 'POST', path: `${API_BASE}/credentials/voicemail-pin/reset`,
     summary:
       'Set the voicemail PIN of many numbers back to their defaults (1–5,000, unconditional: no If-Match per item); ' +
       'per-item results (extension_inactive, not_found outside your sites); 429 with Retry-After when the PBX is busy hashing',
     tag: 'credentials', auth: 'session', roles: STAFF, body: BulkResetRequestSchema, status: 200, response: BulkResetResponseSchema,
-    errors: [401, 403, 422, 429],
+    errors: [401, 422, 429],
   }),
   deactivateExtension: route({
-    operationId: 'deactivateExtension', method: 'POST', path: `${API_BASE}/extensions/{number}/deactivate`,
+    operationId: 'deactivateExtension', siteScoped: true, method: 'POST', path: `${API_BASE}/extensions/{number}/deactivate`,
     summary: 'Deactivate a number: custom credentials (and their history) removed, voicemail PIN back to the default, protection off',
     tag: 'extensions', auth: 'session', forbidden: 'deactivate numbers', params: NumberParamsSchema, status: 200,
     response: ExtensionSchema, ifMatch: true, etag: true, errors: [401, 403, 404, 409, 412, 422, 428],
   }),
   activateExtension: route({
-    operationId: 'activateExtension', method: 'POST', path: `${API_BASE}/extensions/{number}/activate`,
+    operationId: 'activateExtension', siteScoped: true, method: 'POST', path: `${API_BASE}/extensions/{number}/activate`,
     summary: 'Activate a number again (its voicemail PIN is the default)', tag: 'extensions', auth: 'session',
     forbidden: 'activate numbers', params: NumberParamsSchema, status: 200, response: ExtensionSchema, ifMatch: true,
     etag: true, errors: [401, 403, 404, 409, 412, 422, 428],
   }),
+  setVoicemailTrusted: route({
+    operationId: 'setVoicemailTrusted', siteScoped: true, method: 'PUT', path: `${API_BASE}/extensions/{number}/voicemail/trusted`,
+    summary:
+      'Mark an extension trusted (or not) for voicemail: a call from the extension itself signs in to its mailbox ' +
+      'without the PIN; calls from any other number still need it. Only an active number with a mailbox can be ' +
+      'trusted (409 otherwise); deactivating the number turns it off. Same value again: 200, nothing written',
+    tag: 'credentials', auth: 'session', forbidden: 'mark extensions as trusted for voicemail', params: NumberParamsSchema,
+    body: VoicemailTrustedUpdateSchema, status: 200, response: ExtensionSchema, ifMatch: true, etag: true,
+    errors: [401, 403, 404, 409, 412, 422, 428],
+  }),
+  checkPinPolicy: route({
+    operationId: 'checkPinPolicy', siteScoped: true, method: 'POST', path: `${API_BASE}/policies/pin/{kind}/check`,
+    summary:
+      'Would this PIN pass? The same checks as every write path, against the stored policy of the kind or a draft ' +
+      '(body.policy, its kind must equal the path); with an extension also its number, default PIN and history ' +
+      '(against the hashes, with the policy\'s history length). Writes nothing, never echoes the PIN; ' +
+      '429 with Retry-After when the PBX is busy hashing',
+    tag: 'credentials', auth: 'session', forbidden: 'test PINs against PIN policies', params: PolicyKindParamsSchema,
+    body: PinCheckRequestSchema, status: 200, response: PinCheckResultSchema, errors: [401, 403, 404, 422, 429],
+  }),
   events: route({
-    operationId: 'events', method: 'GET', path: `${API_BASE}/events`,
+    operationId: 'events', siteScoped: true, method: 'GET', path: `${API_BASE}/events`,
     summary: 'Live events (Server-Sent Events); resumes after Last-Event-ID', tag: 'events', auth: 'session', roles: STAFF,
     status: 200, response: null, stream: true, errors: [401],
   }),
@@ -365,7 +445,12 @@ export const routes = {
   }),
   deviceVoicemailLogin: route({
     operationId: 'deviceVoicemailLogin', method: 'POST', path: `${DEVICE_BASE}/voicemail/login`,
-    summary: 'Mailbox sign-in with the voicemail PIN; must_change_pin while it is the default', tag: 'device',
+    summary:
+      'Mailbox sign-in with the voicemail PIN; must_change_pin while it is the default. A trusted extension calling ' +
+      'its own mailbox (from = extension) signs in without a PIN and gets ok (never must_change_pin: no PIN was used; ' +
+      'a PIN sent along is not looked at); from any other number, or to an untrusted mailbox, the PIN is required ' +
+      '(the same 403 for every refusal)',
+    tag: 'device',
     auth: 'device', body: VoicemailLoginRequestSchema, status: 200, response: VoicemailLoginResponseSchema,
     errors: [403, 422],
   }),

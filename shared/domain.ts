@@ -95,6 +95,12 @@ export const ExtensionSchema = z
     incomingCalls: CallDecisionSchema,
     /** Credential metadata per kind (SPEC F2). Always sent by the reference PBX; optional for older servers. */
     credentials: ExtensionCredentialsSchema.optional(),
+    /**
+     * Trusted extension (SPEC F2): a call from this extension to its own mailbox signs in without the
+     * voicemail PIN. Off by default and after deactivation. Always sent by the reference PBX; optional for
+     * older servers (absent = not trusted).
+     */
+    voicemailTrusted: z.boolean().optional(),
     version: z.number().int().positive(),
     etag: z.string(),
   })

@@ -54,13 +54,16 @@ export const CredentialsChangedEventSchema = z.object({
   extension: ExtensionSchema,
 });
 
-/** A number was deactivated (custom credentials removed, PIN back to default, protection off) or activated. */
+/**
+ * A number was deactivated (custom credentials removed, PIN back to default, protection off), activated,
+ * or marked trusted / not trusted for voicemail (`extension.voicemailTrusted` says which).
+ */
 export const ExtensionChangedEventSchema = z.object({
   type: z.literal('extension.changed'),
   id: z.number().int(),
   at: z.string(),
   number: z.string(),
-  action: z.enum(['deactivated', 'activated']),
+  action: z.enum(['deactivated', 'activated', 'voicemail_trusted']),
   by: z.string(),
   address: z.string(),
   extension: ExtensionSchema,

@@ -1,19 +1,52 @@
 // OpenAPI 3.1 document generated from the route table and its zod schemas.
 import { z } from 'zod';
 import { ApiErrorSchema } from './errors.js';
-import { routes, type RouteDef } from './api.js';
+import { rolesOf, routes, type RouteDef } from './api.js';
+import { RoleSchema, type Role } from './domain.js';
 
 type Json = Record<string, unknown>;
 
 const ERROR_TEXT: Record<number, string> = {
   401: 'Not authenticated (missing, expired or revoked token)',
-  403: 'Refused (role, allowlist, or a wrong keypad password)',
+  403: 'Refused',
   404: 'No such resource',
   409: 'Conflicts with the resource state (e.g. protection on a non-phone-terminal)',
   412: 'If-Match does not match the current ETag; the body carries the current version',
   422: 'Invalid input; details name each field and rule',
   428: 'If-Match header required',
 };
+
+const ROLE_PLURAL: Record<Role, string> = { admin: 'admins', receptionist: 'receptionists' };
+
+/** Every role the server knows. */
+const ALL_ROLES: readonly Role[] = RoleSchema.options;
+
+/** The roles that may not call a session route (they get 403 forbidden before the input is looked at). */
+function excludedRoles(def: RouteDef): Role[] {
+  const allowed = rolesOf(def);
+  return ALL_ROLES.filter((r) => !allowed.includes(r));
+}
+
+/**
+ * Who may call an operation, as a sentence for its description (the same data is in x-roles,
+ * x-site-scoped and x-auth for machines).
+ */
+export function rolesSentence(def: RouteDef): string {
+  if (def.auth === 'none') return 'Who: anyone (no session).';
+  if (def.auth === 'device') return 'Who: phones (device API, no session).';
+  const list = rolesOf(def).map((r) => ROLE_PLURAL[r]);
+  const who = list.length === 1 ? `${list[0]} only` : `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}`;
+  const excluded = excludedRoles(def).map((r) => ROLE_PLURAL[r]);
+  const refused = excluded.length ? ` ${capitalize(excluded.join(' and '))} get 403 forbidden.` : '';
+  const scope = def.siteScoped
+    ? " An account limited to sites sees and acts on the extensions of its sites only (another site's extension: 404 not_found)."
+    : ' Not limited by site.';
+  return `Who: ${who}.${refused}${scope}`;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
 
 /** Convert one schema, hoisting named ($defs) schemas into components. */
 function convert(schema: z.ZodType, io: 'input' | 'output', components: Json): Json {
@@ -76,9 +109,15 @@ export function buildOpenApi(info: { version: string }): Json {
     const op: Json = {
       operationId: def.operationId,
       summary: def.summary,
+      description: rolesSentence(def),
       tags: [def.tag],
       security: def.auth === 'session' ? [{ bearer: [] }] : [],
+      'x-auth': def.auth,
     };
+    if (def.auth === 'session') {
+      op['x-roles'] = [...rolesOf(def)];
+      op['x-site-scoped'] = def.siteScoped === true;
+    }
     const params = parametersOf(def, components);
     if (params.length) op['parameters'] = params;
     if (def.body) {
@@ -103,9 +142,17 @@ export function buildOpenApi(info: { version: string }): Json {
     } else {
       responses[String(def.status)] = { description: 'Success, no body' };
     }
-    for (const status of def.errors) {
+    const excluded = def.auth === 'session' ? excludedRoles(def) : [];
+    const statuses = excluded.length && !def.errors.includes(403) ? [...def.errors, 403].sort((a, b) => a - b) : def.errors;
+    for (const status of statuses) {
+      let description = ERROR_TEXT[status] ?? 'Error';
+      if (status === 403 && def.auth === 'session' && excluded.length) {
+        description = `Forbidden (code forbidden): ${excluded.map((r) => ROLE_PLURAL[r]).join(' and ')} may not ${def.forbidden ?? `call ${def.operationId}`}`;
+      } else if (status === 403 && def.auth === 'device') {
+        description = 'Refused: one answer for every reason (wrong password or PIN, unknown extension, not allowed)';
+      }
       responses[String(status)] = {
-        description: ERROR_TEXT[status] ?? 'Error',
+        description,
         content: { 'application/json': { schema: errorRef } },
       };
     }
@@ -119,7 +166,10 @@ export function buildOpenApi(info: { version: string }): Json {
       title: 'PBX Warden reference PBX — management and device API',
       version: info.version,
       description:
-        'Errors share one shape: {"error":{"code","message","details"}}. Writes to versioned resources need If-Match.',
+        'Errors share one shape: {"error":{"code","message","details"}}. Writes to versioned resources need If-Match. ' +
+        'Roles: every session operation lists the roles that may call it in x-roles (admin, receptionist; others get ' +
+        '403 forbidden before the input is looked at) and whether an account limited to sites sees only the ' +
+        'extensions of its sites in x-site-scoped; x-auth says which authentication it takes (session, device, none).',
     },
     paths,
     components: {

@@ -11,11 +11,14 @@ import {
   DefaultPinSchema,
   ExtensionListQuerySchema,
   ExtensionListSchema,
+  PinCheckRequestSchema,
+  PinCheckResultSchema,
   PinPolicyListSchema,
   PinPolicyResourceSchema,
   ProtectionUpdateSchema,
+  VoicemailTrustedUpdateSchema,
 } from './api.js';
-import { PinPolicySchema } from './pin-policy.js';
+import { CredentialKindSchema, PinPolicySchema } from './pin-policy.js';
 import { ExtensionCredentialKindSchema, ExtensionNumberSchema, ExtensionSchema, RoleSchema, SiteSchema } from './domain.js';
 import { PbxEventSchema } from './events.js';
 
@@ -209,6 +212,19 @@ export const channels = {
    * The renderer sends chunks, keeps one or two in flight and waits out 429 (error.retryAfterSeconds).
    */
   'credentials.bulkResetVoicemailPin': { input: BulkResetRequestSchema, output: BulkResetResponseSchema },
+  /** Mark an extension trusted for voicemail (no PIN from its own phone), or not (admins; etag of the extension). */
+  'credentials.setVoicemailTrusted': {
+    input: NumberInput.extend({ etag: EtagSchema }).extend(VoicemailTrustedUpdateSchema.shape).strict(),
+    output: ExtensionSchema,
+  },
+  /**
+   * The policy tester: would this PIN pass the stored policy of `kind` (or a draft), optionally as if set on an
+   * extension (history and default PIN then checked by the PBX)? Nothing is written; the PIN never comes back.
+   */
+  'policies.pin.check': {
+    input: z.object({ kind: CredentialKindSchema }).extend(PinCheckRequestSchema.shape).strict(),
+    output: PinCheckResultSchema,
+  },
 } as const;
 
 export type Channel = keyof typeof channels;

@@ -202,5 +202,9 @@ export function createHandlers(services: ConsoleServices): Handlers {
       (await connection.call(routes.getDefaultVoicemailPin, { params: { number } })).data,
     'credentials.bulkResetVoicemailPin': async ({ numbers }) =>
       (await connection.call(routes.bulkResetVoicemailPin, { body: { numbers } })).data,
+    'credentials.setVoicemailTrusted': async ({ number, etag, trusted }) =>
+      (await connection.call(routes.setVoicemailTrusted, { params: { number }, ifMatch: etag, body: { trusted } })).data,
+    'policies.pin.check': async ({ kind, ...body }) =>
+      (await connection.call(routes.checkPinPolicy, { params: { kind }, body })).data,
   };
 }

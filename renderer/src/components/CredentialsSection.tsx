@@ -295,6 +295,17 @@ export function CredentialsSection({ ext, onUpdated }: Props) {
                 <DefaultPinBox view={defaultPin} onDone={closeDefault} />
               ) : null}
 
+              {kind === 'voicemail_pin' && !receptionist && active && ext.voicemail && ext.voicemailTrusted !== undefined ? (
+                <TrustedToggle
+                  ext={ext}
+                  onUpdated={onUpdated}
+                  onResult={(text, err) => {
+                    setDone(text);
+                    setError(err);
+                  }}
+                />
+              ) : null}
+
               {editing === kind && !receptionist ? (
                 <CredentialForm
                   ext={ext}
@@ -328,6 +339,66 @@ export function CredentialsSection({ ext, onUpdated }: Props) {
 
       <DoneStatus text={done} />
     </section>
+  );
+}
+
+/**
+ * "Trusted extension" (SPEC F2; admins only): calls from the extension itself reach its mailbox without the
+ * PIN. A native checkbox (Space toggles it); it saves at once with the extension's etag. What happened is
+ * reported through the section's one status line and error notice (onResult).
+ */
+function TrustedToggle({
+  ext,
+  onUpdated,
+  onResult,
+}: {
+  ext: Extension;
+  onUpdated: (ext: Extension) => void;
+  onResult: (done: string | null, error: ErrorBody | null) => void;
+}) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const [busy, setBusy] = useState(false);
+  const trusted = ext.voicemailTrusted === true;
+
+  const toggle = async (next: boolean) => {
+    if (busy) return;
+    setBusy(true);
+    onResult(null, null);
+    try {
+      const result = await call('credentials.setVoicemailTrusted', { number: ext.number, etag: ext.etag, trusted: next });
+      onUpdated(result);
+      onResult(
+        next
+          ? `Extension ${ext.number} is trusted: calls from it reach its mailbox without the PIN.`
+          : `Extension ${ext.number} is no longer trusted: its mailbox asks for the PIN again.`,
+        null,
+      );
+    } catch (e) {
+      const body = errorBody(e);
+      onResult(null, body.code === 'precondition_failed' ? await reloadAfterConflict(body, ext.number, onUpdated) : body);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="cred-trusted">
+      <div className="check-field">
+        <input
+          id={id}
+          type="checkbox"
+          checked={trusted}
+          aria-describedby={hintId}
+          aria-busy={busy || undefined}
+          onChange={(e) => void toggle(e.target.checked)}
+        />
+        <label htmlFor={id}>Trusted extension (no voicemail PIN from this phone)</label>
+      </div>
+      <p id={hintId} className="field-hint">
+        {`Calls from ${ext.number} itself sign in to its mailbox without the PIN; calls from any other phone still need it.`}
+      </p>
+    </div>
   );
 }
 
