@@ -1,5 +1,6 @@
-// The connected console: a header that says where you are connected and as whom, with the two screens
-// (Reception, the receptionist's start screen; Extensions, the admin's), the connection banner when the
+// The connected console: a header that says where you are connected and as whom, with the screens
+// (Reception, the receptionist's start screen; Extensions, the admin's; PIN policies, admins only —
+// the PBX refuses policy changes from a receptionist, so the tab is not shown), the connection banner when the
 // PBX goes away, and the current screen. While offline the screen stays mounted, so edits in
 // progress stay in their forms.
 import { useEffect, useState } from 'react';
@@ -9,6 +10,7 @@ import { ErrorIcon } from '../components/icons';
 import { useNow } from '../lib/time';
 import { RoleContext } from '../lib/role';
 import { ExtensionsScreen } from './ExtensionsScreen';
+import { PoliciesScreen } from './PoliciesScreen';
 import { ReceptionScreen } from './ReceptionScreen';
 
 interface Props {
@@ -17,7 +19,13 @@ interface Props {
   onStatus: (status: ConnectionStatus) => void;
 }
 
-type Screen = 'reception' | 'extensions';
+type Screen = 'reception' | 'extensions' | 'policies';
+
+const SCREENS: ReadonlyArray<{ key: Screen; label: string; adminOnly: boolean }> = [
+  { key: 'reception', label: 'Reception', adminOnly: false },
+  { key: 'extensions', label: 'Extensions', adminOnly: false },
+  { key: 'policies', label: 'PIN policies', adminOnly: true },
+];
 
 const ROLE_LABEL: Record<string, string> = { admin: 'administrator', receptionist: 'receptionist' };
 
@@ -29,6 +37,9 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
   const [screen, setScreen] = useState<{ role: ConnectionStatus['role']; screen: Screen }>({ role: status.role, screen: startScreen });
   // Connected as someone else (another role): back to that role's start screen.
   if (status.role !== null && screen.role !== status.role) setScreen({ role: status.role, screen: startScreen });
+  const admin = status.role === 'admin';
+  // Only admins see (and can stay on) the admin-only screens.
+  const current: Screen = !admin && SCREENS.some((s) => s.key === screen.screen && s.adminOnly) ? startScreen : screen.screen;
 
   const disconnect = async () => {
     setDisconnecting(true);
@@ -54,17 +65,12 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
           <span className="brand-name">PBX Warden</span>
         </div>
         <nav className="screen-nav" aria-label="Screens">
-          {(
-            [
-              ['reception', 'Reception'],
-              ['extensions', 'Extensions'],
-            ] as const
-          ).map(([key, label]) => (
+          {SCREENS.filter((s) => admin || !s.adminOnly).map(({ key, label }) => (
             <button
               key={key}
               type="button"
-              className={`nav-tab${screen.screen === key ? ' current' : ''}`}
-              aria-current={screen.screen === key ? 'page' : undefined}
+              className={`nav-tab${current === key ? ' current' : ''}`}
+              aria-current={current === key ? 'page' : undefined}
               onClick={() => setScreen({ role: status.role, screen: key })}
             >
               {label}
@@ -100,8 +106,10 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
       ) : null}
       {!online ? <ConnectionBanner status={status} onStatus={onStatus} /> : null}
       <RoleContext.Provider value={status.role}>
-        {screen.screen === 'reception' ? (
+        {current === 'reception' ? (
           <ReceptionScreen onlineEpoch={onlineEpoch} online={online} />
+        ) : current === 'policies' ? (
+          <PoliciesScreen onlineEpoch={onlineEpoch} online={online} />
         ) : (
           <ExtensionsScreen onlineEpoch={onlineEpoch} online={online} />
         )}
