@@ -227,6 +227,27 @@ export function presetOf(policy: PinPolicy): PinPreset | null {
   return null;
 }
 
+/**
+ * Whether every value that `then` accepted is also accepted by `now`: `then` is at least as strict as
+ * `now` on every rule. A credential set (and checked) under `then` therefore still meets `now`, without
+ * knowing its value. When this is false the credential may or may not meet `now`: only the value could
+ * tell, and the PBX keeps hashes only. Both policies must be of the same kind.
+ */
+export function policyImplies(then: PinPolicy, now: PinPolicy): boolean {
+  if (then.kind !== now.kind) return false;
+  const within = (a: number | null, b: number | null) => b === null || (a !== null && a <= b);
+  return (
+    then.minLength >= now.minLength &&
+    then.maxLength <= now.maxLength &&
+    (!now.digitsOnly || then.digitsOnly) &&
+    within(then.maxRepeatedDigits, now.maxRepeatedDigits) &&
+    within(then.maxSequenceLength, now.maxSequenceLength) &&
+    (!now.notExtension || then.notExtension) &&
+    then.historyCount >= now.historyCount &&
+    (!now.notDefault || then.notDefault)
+  );
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The engine
 

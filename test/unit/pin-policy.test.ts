@@ -7,7 +7,10 @@ import {
   CredentialKinds,
   historyCandidates,
   PinPolicySchema,
+  pinPolicyPreset,
+  PinPresets,
   PinRuleIds,
+  policyImplies,
   pinRules,
   reversePin,
   type CredentialKind,
@@ -356,5 +359,56 @@ describe('properties', () => {
         expect(rules).not.toContain('pin_characters');
       }),
     );
+  });
+});
+
+describe('policyImplies (a credential set under one policy still meets another)', () => {
+  it('is sound: whatever the stricter policy accepted, the implied one accepts (every context)', () => {
+    const pairArb = kindArb.chain((kind) =>
+      fc.tuple(policyArb.map((p) => ({ ...p, kind })), policyArb.map((p) => ({ ...p, kind }))).filter(([a, b]) => {
+        // Keep valid policies of the kind only (the generator's min/max are drawn per kind already).
+        return PinPolicySchema.safeParse(a).success && PinPolicySchema.safeParse(b).success;
+      }),
+    );
+    let implied = 0;
+    fc.assert(
+      fc.property(pairArb, valueArb, contextArb, ([then, now], value, ctx) => {
+        if (!policyImplies(then, now)) return;
+        implied++;
+        const c = { ...ctx, kind: then.kind };
+        if (checkPin(value, then, c).length === 0) expect(checkPin(value, now, c)).toEqual([]);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(implied).toBeGreaterThan(50);
+  });
+
+  it('a policy implies itself; the presets order from strict to loose as documented', () => {
+    for (const kind of CredentialKinds) {
+      for (const preset of PinPresets) expect(policyImplies(pinPolicyPreset(preset, kind), pinPolicyPreset(preset, kind))).toBe(true);
+    }
+    const vm = (p: (typeof PinPresets)[number]) => pinPolicyPreset(p, 'voicemail_pin');
+    expect(policyImplies(vm('strict'), vm('essensys'))).toBe(true);
+    expect(policyImplies(vm('essensys'), vm('strict'))).toBe(false);
+    expect(policyImplies(vm('essensys'), vm('voipnow'))).toBe(true);
+    expect(policyImplies(vm('voipnow'), vm('essensys'))).toBe(false);
+    // Another kind never implies.
+    expect(policyImplies(vm('strict'), pinPolicyPreset('strict', 'login_code'))).toBe(false);
+  });
+
+  it('each tightened rule breaks the implication', () => {
+    const base = pinPolicyPreset('essensys', 'voicemail_pin');
+    const tighter: Partial<PinPolicy>[] = [
+      { minLength: base.minLength + 1 },
+      { maxLength: base.maxLength - 1 },
+      { maxRepeatedDigits: 2 },
+      { maxSequenceLength: 2 },
+      { historyCount: base.historyCount + 1 },
+    ];
+    for (const t of tighter) expect(policyImplies(base, { ...base, ...t }), JSON.stringify(t)).toBe(false);
+    const loose = { ...base, notExtension: false, notDefault: false, maxRepeatedDigits: null, maxSequenceLength: null };
+    expect(policyImplies(loose, { ...loose, notExtension: true })).toBe(false);
+    expect(policyImplies(loose, { ...loose, notDefault: true })).toBe(false);
+    expect(policyImplies(loose, { ...loose, maxRepeatedDigits: 6 })).toBe(false);
   });
 });
