@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { CredentialKinds, PinPolicySchema, pinPolicyPreset, policyImplies, type CredentialKind } from '../shared/pin-policy.js';
 
 export type Db = Database.Database;
 
@@ -202,7 +203,55 @@ const MIGRATIONS: Migration[] = [
       'ALTER TABLE extensions ADD COLUMN voicemail_trusted INTEGER NOT NULL DEFAULT 0 CHECK (voicemail_trusted IN (0,1))',
     );
   },
+
+  // 6: the protection password's default policy is F1's "3 to 12 digits" (the VoipNow preset), now that the
+  // policy is enforced on it. Only a policy nobody has edited (version 1) changes.
+  (db) => {
+    db.prepare(`UPDATE pin_policies SET policy = ? WHERE kind = 'protection_password' AND version = 1 AND updated_by IS NULL`).run(
+      JSON.stringify(pinPolicyPreset('voipnow', 'protection_password')),
+    );
+  },
+
+  // 7: which policy a credential was set under, so the console can tell "meets the current policy" without
+  // the value (SPEC F2 credential health). Every version of every kind's policy is kept with whether it
+  // implies the current one (policyImplies; refreshed when a policy changes). Credentials already stored
+  // were set under version 1 when their kind's policy was never changed; otherwise it is not known (NULL).
+  (db) => {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS pin_policy_versions (
+        kind            TEXT NOT NULL,
+        version         INTEGER NOT NULL,
+        policy          TEXT NOT NULL,
+        implies_current INTEGER NOT NULL DEFAULT 1 CHECK (implies_current IN (0,1)),
+        PRIMARY KEY (kind, version)
+      ) STRICT, WITHOUT ROWID;
+      INSERT OR IGNORE INTO pin_policy_versions (kind, version, policy) SELECT kind, version, policy FROM pin_policies;
+    `);
+    if (!hasColumn(db, 'credentials', 'policy_version')) {
+      db.exec('ALTER TABLE credentials ADD COLUMN policy_version INTEGER');
+      db.exec(`UPDATE credentials SET policy_version = 1
+               WHERE kind IN (SELECT kind FROM pin_policies WHERE version = 1)`);
+    }
+  },
 ];
+
+/** Recompute pin_policy_versions.implies_current of one kind after its policy changed (few rows). */
+export function refreshPolicyImplications(db: Db, kind: CredentialKind): void {
+  const current = db.prepare('SELECT policy FROM pin_policies WHERE kind = ?').pluck().get(kind) as string | undefined;
+  if (current === undefined) return;
+  const now = PinPolicySchema.parse(JSON.parse(current));
+  const rows = db.prepare('SELECT version, policy FROM pin_policy_versions WHERE kind = ?').all(kind) as { version: number; policy: string }[];
+  const update = db.prepare('UPDATE pin_policy_versions SET implies_current = ? WHERE kind = ? AND version = ?');
+  for (const r of rows) {
+    const then = PinPolicySchema.safeParse(JSON.parse(r.policy));
+    update.run(then.success && policyImplies(then.data, now) ? 1 : 0, kind, r.version);
+  }
+}
+
+/** For a database created before migration 7 (and for tests): every kind's implications from scratch. */
+export function refreshAllPolicyImplications(db: Db): void {
+  for (const kind of CredentialKinds) refreshPolicyImplications(db, kind);
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

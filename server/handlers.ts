@@ -187,19 +187,24 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
   };
 
   /** Every write path of a credential goes through here. Throws 422 pin_policy_violation with the failed rules. */
-  const validateCredential = async (number: string, kind: CredentialKind, value: string, field: string): Promise<PinPolicy> => {
-    const { policy } = store.getPolicy(kind);
+  const validateCredential = async (
+    number: string,
+    kind: CredentialKind,
+    value: string,
+    field: string,
+  ): Promise<{ policy: PinPolicy; policyVersion: number }> => {
+    const { policy, version } = store.getPolicy(kind);
     const { problems } = await credentialProblems(number, kind, value, policy);
     const issues: FieldIssue[] = problems.map((p) => ({ field, rule: p.rule, message: `${field}: ${p.message}` }));
     if (issues.length) throw validationError(issues, 'pin_policy_violation');
-    return policy;
+    return { policy, policyVersion: version };
   };
 
   /** Store a credential on the extension at `expected.version`, with an audit row; 412 when it moved on. */
   const commitCredential = (
     expected: Extension,
     kind: CredentialKind,
-    change: { hash: string | null; isDefault: boolean },
+    change: { hash: string | null; isDefault: boolean; policyVersion?: number },
     who: { by: string; from: string; source: 'console' | 'device' | 'system' },
     action: string,
     before?: () => void,
@@ -458,6 +463,9 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
         const message = 'password: enter a protection password (3 to 12 digits) to turn protection on';
         throw new AppError('protection_password_required', message, 422, [{ field: 'password', rule: 'required', message }]);
       }
+      // The format (3 to 12 digits) was checked with the body; the protection password's PIN policy too
+      // (SPEC F2: every write path), history included.
+      if (body.password !== undefined) await validateCredential(number, 'protection_password', body.password, 'password');
       // Everything is valid: only now spend the argon2 time.
       const hash = body.password !== undefined ? await hasher.hash(body.password) : undefined;
       const state = body.enabled && ext.protection.enabled ? ext.protection.state : 'unrestricted';
@@ -540,10 +548,10 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       requireAdmin(ctx.session, 'set a credential');
       const ext = requireVisible(ctx.session, number);
       checkIfMatch(ctx.ifMatch, ext);
-      await validateCredential(number, kind, value, 'value');
+      const { policyVersion } = await validateCredential(number, kind, value, 'value');
       const hash = await hasher.hash(value);
       const updated = commitCredential(
-        ext, kind, { hash, isDefault: false }, { by: ctx.session.username, from: ctx.address, source: 'console' }, 'credentials.set',
+        ext, kind, { hash, isDefault: false, policyVersion }, { by: ctx.session.username, from: ctx.address, source: 'console' }, 'credentials.set',
       );
       return { body: updated, etag: updated.etag };
     },
@@ -807,10 +815,13 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     deviceVoicemailPin: async (ctx) => {
       const { extension, pin, newPin } = ctx.body as Out<typeof VoicemailPinChangeSchema>;
       await verifyVoicemail(ctx, extension, pin);
-      await validateCredential(extension, 'voicemail_pin', newPin, 'newPin');
+      const { policyVersion } = await validateCredential(extension, 'voicemail_pin', newPin, 'newPin');
       const hash = await hasher.hash(newPin);
       const current = requireExtension(extension, 'extension');
-      commitCredential(current, 'voicemail_pin', { hash, isDefault: false }, { by: 'device', from: ctx.address, source: 'device' }, 'credentials.device_change');
+      commitCredential(
+        current, 'voicemail_pin', { hash, isDefault: false, policyVersion }, { by: 'device', from: ctx.address, source: 'device' },
+        'credentials.device_change',
+      );
       return { body: { result: 'ok' } };
     },
 

@@ -15,7 +15,7 @@ import { CredentialKinds, PinPolicySchema, defaultPinPolicy, type CredentialKind
 import { AppError } from '../shared/errors.js';
 import { routeIncomingCall } from '../shared/protection.js';
 import type Database from 'better-sqlite3';
-import type { Db } from './db.js';
+import { refreshAllPolicyImplications, refreshPolicyImplications, type Db } from './db.js';
 
 interface ExtensionRow {
   number: string;
@@ -37,8 +37,13 @@ interface ExtensionRow {
   voicemail_trusted: 0 | 1;
 }
 
-/** Credential metadata of a row, as JSON [[kind, set_at, is_default, compliant], …] (never a hash). */
-const CREDS_COLUMN = `(SELECT json_group_array(json_array(c.kind, c.set_at, c.is_default, c.compliant))
+/**
+ * Credential metadata of a row, as JSON [[kind, set_at, is_default, compliant, implies_current], …] (never a
+ * hash). implies_current: whether the policy it was set under implies the kind's current policy (1/0), or
+ * null when that policy version is not known.
+ */
+const CREDS_COLUMN = `(SELECT json_group_array(json_array(c.kind, c.set_at, c.is_default, c.compliant,
+    (SELECT v.implies_current FROM pin_policy_versions v WHERE v.kind = c.kind AND v.version = c.policy_version)))
   FROM credentials c WHERE c.number = extensions.number)`;
 
 const EXT_COLUMNS = `number, num_sort, label, label_lc, site_id, type, status, voicemail, protection_enabled,
@@ -47,11 +52,15 @@ const EXT_COLUMNS = `number, num_sort, label, label_lc, site_id, type, status, v
 
 function toCredentials(json: string | null): ExtensionCredentials {
   const out = {} as ExtensionCredentials;
-  for (const k of ExtensionCredentialKinds) out[k] = { set: false, isDefault: false, setAt: null, compliant: null };
+  for (const k of ExtensionCredentialKinds) {
+    out[k] = { set: false, isDefault: false, setAt: null, compliant: null, meetsCurrentPolicy: null };
+  }
   if (json) {
-    for (const [kind, setAt, isDefault, compliant] of JSON.parse(json) as [string, string, 0 | 1, 0 | 1][]) {
+    for (const [kind, setAt, isDefault, compliant, implies] of JSON.parse(json) as [string, string, 0 | 1, 0 | 1, 0 | 1 | null][]) {
       if (!(ExtensionCredentialKinds as readonly string[]).includes(kind)) continue;
-      out[kind as ExtensionCredentialKind] = { set: true, isDefault: isDefault === 1, setAt, compliant: compliant === 1 };
+      // A default PIN is to be replaced at first sign-in: "meets the current policy" is not asked of it.
+      const meetsCurrentPolicy = isDefault === 1 ? null : compliant !== 1 ? false : implies === 1 ? true : null;
+      out[kind as ExtensionCredentialKind] = { set: true, isDefault: isDefault === 1, setAt, compliant: compliant === 1, meetsCurrentPolicy };
     }
   }
   return out;
@@ -528,6 +537,8 @@ export class Store {
       expectedVersion,
     );
     if (res.changes !== 1) return undefined;
+    // A new protection password joins its kind's history (the policy may refuse reusing recent ones).
+    if (change.hash) this.addHistory(number, 'protection_password', change.hash, change.at);
     return this.getExtension(number);
   }
 
@@ -569,8 +580,12 @@ export class Store {
   /** Every kind has a policy row; a missing one (new database, new kind) gets the default preset. */
   ensureDefaultPolicies(): void {
     const insert = this.db.prepare('INSERT OR IGNORE INTO pin_policies (kind, policy, version) VALUES (?, ?, 1)');
+    const versions = this.db.prepare(
+      'INSERT OR IGNORE INTO pin_policy_versions (kind, version, policy) SELECT kind, version, policy FROM pin_policies',
+    );
     this.db.transaction(() => {
       for (const kind of CredentialKinds) insert.run(kind, JSON.stringify(defaultPinPolicy(kind)));
+      if (versions.run().changes > 0) refreshAllPolicyImplications(this.db);
     })();
   }
 
@@ -588,10 +603,18 @@ export class Store {
 
   /** Replace a policy if it is still at expectedVersion; undefined when it moved on (412). */
   updatePolicy(kind: CredentialKind, expectedVersion: number, policy: PinPolicy, at: string, by: string): StoredPolicy | undefined {
-    const res = this.db
-      .prepare('UPDATE pin_policies SET policy = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE kind = ? AND version = ?')
-      .run(JSON.stringify(policy), at, by, kind, expectedVersion);
-    return res.changes === 1 ? this.getPolicy(kind) : undefined;
+    return this.db.transaction(() => {
+      const res = this.db
+        .prepare('UPDATE pin_policies SET policy = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE kind = ? AND version = ?')
+        .run(JSON.stringify(policy), at, by, kind, expectedVersion);
+      if (res.changes !== 1) return undefined;
+      // Keep this version too, and which of the kind's versions imply it now.
+      this.db
+        .prepare('INSERT OR REPLACE INTO pin_policy_versions (kind, version, policy) VALUES (?, ?, ?)')
+        .run(kind, expectedVersion + 1, JSON.stringify(policy));
+      refreshPolicyImplications(this.db, kind);
+      return this.getPolicy(kind);
+    })();
   }
 
   // ---- credentials ----
@@ -621,7 +644,7 @@ export class Store {
     number: string,
     expectedVersion: number,
     kind: CredentialKind,
-    change: { hash: string | null; isDefault: boolean; at: string; by: string },
+    change: { hash: string | null; isDefault: boolean; at: string; by: string; policyVersion?: number | null },
   ): Extension | undefined {
     const bumped = this.db
       .prepare('UPDATE extensions SET version = version + 1 WHERE number = ? AND version = ?')
@@ -629,23 +652,26 @@ export class Store {
     if (bumped.changes !== 1) return undefined;
     this.db
       .prepare(
-        `INSERT INTO credentials (number, kind, hash, is_default, set_at, set_by, compliant) VALUES (?, ?, ?, ?, ?, ?, 1)
+        `INSERT INTO credentials (number, kind, hash, is_default, set_at, set_by, compliant, policy_version)
+         VALUES (?, ?, ?, ?, ?, ?, 1, ?)
          ON CONFLICT (number, kind) DO UPDATE SET hash = excluded.hash, is_default = excluded.is_default,
-           set_at = excluded.set_at, set_by = excluded.set_by, compliant = excluded.compliant`,
+           set_at = excluded.set_at, set_by = excluded.set_by, compliant = excluded.compliant,
+           policy_version = excluded.policy_version`,
       )
-      .run(number, kind, change.hash, change.isDefault ? 1 : 0, change.at, change.by);
-    if (change.hash !== null && !change.isDefault) {
-      this.db
-        .prepare('INSERT INTO credential_history (number, kind, hash, set_at) VALUES (?, ?, ?, ?)')
-        .run(number, kind, change.hash, change.at);
-      this.db
-        .prepare(
-          `DELETE FROM credential_history WHERE number = ? AND kind = ? AND id NOT IN
-             (SELECT id FROM credential_history WHERE number = ? AND kind = ? ORDER BY id DESC LIMIT ?)`,
-        )
-        .run(number, kind, number, kind, HISTORY_KEEP);
-    }
+      .run(number, kind, change.hash, change.isDefault ? 1 : 0, change.at, change.by, change.policyVersion ?? null);
+    if (change.hash !== null && !change.isDefault) this.addHistory(number, kind, change.hash, change.at);
     return this.getExtension(number);
+  }
+
+  /** Remember a chosen value's hash; at most HISTORY_KEEP per credential. */
+  private addHistory(number: string, kind: CredentialKind, hash: string, at: string): void {
+    this.db.prepare('INSERT INTO credential_history (number, kind, hash, set_at) VALUES (?, ?, ?, ?)').run(number, kind, hash, at);
+    this.db
+      .prepare(
+        `DELETE FROM credential_history WHERE number = ? AND kind = ? AND id NOT IN
+           (SELECT id FROM credential_history WHERE number = ? AND kind = ? ORDER BY id DESC LIMIT ?)`,
+      )
+      .run(number, kind, number, kind, HISTORY_KEEP);
   }
 
   /**

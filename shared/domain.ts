@@ -61,6 +61,13 @@ export const CredentialMetaSchema = z
     setAt: z.string().nullable(),
     /** Compliant with the policy in force when it was set (null: never set). */
     compliant: z.boolean().nullable(),
+    /**
+     * Meets the kind's CURRENT policy, as far as the PBX can tell without the value: true = it was set under
+     * a policy at least as strict as today's; false = it did not meet the policy when set; null = not known
+     * (set under an older policy that was looser in some rule), or not asked (a default PIN, nothing set).
+     * Optional: older servers do not send it.
+     */
+    meetsCurrentPolicy: z.boolean().nullable().optional(),
   })
   .meta({ id: 'CredentialMeta' });
 export type CredentialMeta = z.infer<typeof CredentialMetaSchema>;

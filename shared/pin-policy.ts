@@ -159,9 +159,21 @@ export const PinPresetSchema = z.enum(PinPresets);
 export type PinPreset = z.infer<typeof PinPresetSchema>;
 export const DEFAULT_PIN_PRESET: PinPreset = 'essensys';
 
+/**
+ * The preset each kind starts with: essensys (SPEC F2's default), except the protection password, whose
+ * documented rule is F1's "3 to 12 digits" — the VoipNow preset exactly. An admin may tighten it.
+ */
+export const DEFAULT_PRESET_OF: Readonly<Record<CredentialKind, PinPreset>> = {
+  user_password: DEFAULT_PIN_PRESET,
+  voicemail_pin: DEFAULT_PIN_PRESET,
+  login_code: DEFAULT_PIN_PRESET,
+  phone_password: DEFAULT_PIN_PRESET,
+  protection_password: 'voipnow',
+};
+
 export const PIN_PRESET_LABEL: Record<PinPreset, string> = {
   ipoffice: 'IP Office',
-  essensys: 'essensys (default)',
+  essensys: 'essensys',
   voipnow: 'VoipNow',
   strict: 'Strict',
 };
@@ -209,9 +221,14 @@ export function pinPolicyPreset(preset: PinPreset, kind: CredentialKind): PinPol
   };
 }
 
-/** The default policy of a kind (the essensys preset). */
+/** The default policy of a kind (DEFAULT_PRESET_OF). */
 export function defaultPinPolicy(kind: CredentialKind): PinPolicy {
-  return pinPolicyPreset(DEFAULT_PIN_PRESET, kind);
+  return pinPolicyPreset(DEFAULT_PRESET_OF[kind], kind);
+}
+
+/** A preset's name for people, with "(default)" when it is the kind's default. */
+export function presetLabel(preset: PinPreset, kind: CredentialKind): string {
+  return DEFAULT_PRESET_OF[kind] === preset ? `${PIN_PRESET_LABEL[preset]} (default)` : PIN_PRESET_LABEL[preset];
 }
 
 /** Which preset a policy equals, if any (for the policy editor's preset picker). */

@@ -71,14 +71,32 @@ test('the table shows each voicemail PIN’s health; 200 selected via “all mat
   const grid = page.getByRole('grid', { name: 'Extensions' });
   const row = (n: string) => grid.locator(`[role="row"][data-number="${n}"]`);
 
-  // Health columns: the PIN filter finds the ones with their own PIN, set today and compliant.
-  await page.getByLabel('Voicemail PIN', { exact: true }).selectOption('custom');
+  // Health columns: the PIN filter finds the ones with their own PIN, set today, meeting the policy.
+  const pinFilter = page.getByLabel('Voicemail PIN', { exact: true });
+  const cell = (n: string, col: number) => row(n).getByRole('gridcell').nth(col);
+  await pinFilter.selectOption('custom');
   await expect(page.getByText(`Showing ${own.length} of 300 extensions`)).toBeVisible();
-  await expect(row(own[0]!.number).getByRole('gridcell').nth(7)).toHaveText('Own PIN');
-  await expect(row(own[0]!.number).getByRole('gridcell').nth(8)).toHaveText('today');
-  await expect(row(own[0]!.number).getByRole('gridcell').nth(9)).toHaveText('Compliant');
+  await expect(cell(own[0]!.number, 7)).toHaveText('Own PIN');
+  await expect(cell(own[0]!.number, 8)).toHaveText('today');
+  await expect(cell(own[0]!.number, 9)).toHaveText('Meets');
+
+  // Another admin tightens the voicemail PIN policy: those PINs were set under looser rules, so the table
+  // (live, no reload) says they may not meet it, and the PIN filter finds them.
+  const policy = await api<{ etag: string; policy: Record<string, unknown> }>('GET', '/policies/pin/voicemail_pin');
+  const strict = { ...policy.body.policy, minLength: 6, maxRepeatedDigits: 2, historyCount: 5 };
+  const put = await api<{ etag: string }>('PUT', '/policies/pin/voicemail_pin', strict, { 'If-Match': policy.body.etag });
+  expect(put.status).toBe(200);
+  await pinFilter.selectOption('outdated');
+  await expect(page.getByText(`Showing ${own.length} of 300 extensions`)).toBeVisible();
+  await expect(cell(own[0]!.number, 9)).toHaveText('Older policy');
   await shot(page, 'bulk-0-pin-filter');
-  await page.getByLabel('Voicemail PIN', { exact: true }).selectOption('any');
+  // Back to the policy they were set under: they meet it again.
+  const back = await api('PUT', '/policies/pin/voicemail_pin', policy.body.policy, { 'If-Match': put.body.etag });
+  expect(back.status).toBe(200);
+  await pinFilter.selectOption('custom');
+  await expect(page.getByText(`Showing ${own.length} of 300 extensions`)).toBeVisible();
+  await expect(cell(own[0]!.number, 9)).toHaveText('Meets');
+  await pinFilter.selectOption('any');
 
   // Site 1 by pointer: the header box selects every matching row.
   await page.getByLabel('Site').selectOption('hq');

@@ -301,12 +301,8 @@ describe('the console’s verdict equals the server’s (property, real PBX)', (
     );
   });
 
-  // KNOWN GAP (reported, not fixed here): the protection_password kind HAS a PIN policy (GET/PUT
-  // /policies/pin/protection_password, essensys 4–12 by default), but PUT /extensions/{n}/protection only
-  // checks the F1 format (3–12 digits; server/handlers.ts setProtection) and never the policy, although SPEC
-  // F2 says the server enforces it "on every write path". `it.fails` keeps this visible: it turns red the day
-  // the policy is enforced, and should then become a plain `it` (and the property above use pinRules).
-  it.fails('protection password: the stored protection_password policy is enforced on PUT /protection', async () => {
+  // The protection password's own PIN policy is enforced on PUT /protection too (SPEC F2: every write path).
+  it('protection password: the stored protection_password policy is enforced on PUT /protection', async () => {
     const number = active.filter((e) => e.type === 'phone_terminal')[0]!.number;
     await putPolicy(pinPolicyPreset('strict', 'protection_password'));
     const r = await pbx.api<Extension>('PUT', `/api/v1/extensions/${number}/protection`, {

@@ -19,14 +19,14 @@ describe('PIN policies', () => {
     await pbx?.cleanup();
   });
 
-  it('lists one policy per credential kind, each the essensys preset by default', async () => {
+  it('lists one policy per credential kind: essensys by default, VoipNow (F1: 3 to 12 digits) for the protection password', async () => {
     const r = await pbx.api<{ items: PinPolicyResource[] }>('GET', '/api/v1/policies/pin');
     expect(r.status, r.text).toBe(200);
     expect(r.json.items.map((p) => p.kind)).toEqual([...CredentialKinds]);
     for (const item of r.json.items) {
       PinPolicyResourceSchema.parse(item);
       expect(item.policy).toEqual(defaultPinPolicy(item.kind));
-      expect(item.preset).toBe('essensys');
+      expect(item.preset).toBe(item.kind === 'protection_password' ? 'voipnow' : 'essensys');
       expect(item.version).toBe(1);
     }
   });

@@ -78,8 +78,8 @@ describe('credentials', () => {
 
   it('every active number starts with a policy-compliant default voicemail PIN; metadata only', async () => {
     const ext = take();
-    expect(ext.credentials?.voicemail_pin).toEqual({ set: true, isDefault: true, setAt: expect.any(String), compliant: true });
-    expect(ext.credentials?.login_code).toEqual({ set: false, isDefault: false, setAt: null, compliant: null });
+    expect(ext.credentials?.voicemail_pin).toEqual({ set: true, isDefault: true, setAt: expect.any(String), compliant: true, meetsCurrentPolicy: null });
+    expect(ext.credentials?.login_code).toEqual({ set: false, isDefault: false, setAt: null, compliant: null, meetsCurrentPolicy: null });
     const pin = await defaultPin(ext.number);
     expect(pin).toMatch(/^[0-9]{4,12}$/);
     expect(checkPin(pin, defaultPinPolicy('voicemail_pin'), { extension: ext.number, defaultPin: null, reused: false })).toEqual([]);
@@ -127,7 +127,7 @@ describe('credentials', () => {
     const n = ext.number;
     const after = await set(n, 'voicemail_pin', '2580');
     expect(after.version).toBe(ext.version + 1);
-    expect(after.credentials?.voicemail_pin).toEqual({ set: true, isDefault: false, setAt: expect.any(String), compliant: true });
+    expect(after.credentials?.voicemail_pin).toEqual({ set: true, isDefault: false, setAt: expect.any(String), compliant: true, meetsCurrentPolicy: true });
     await refused(n, 'voicemail_pin', '2580', ['pin_reused']);
     await refused(n, 'voicemail_pin', '0852', ['pin_reused']);
     await set(n, 'voicemail_pin', '1470');

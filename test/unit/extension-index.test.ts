@@ -49,10 +49,15 @@ function refPin(e: Extension): PinFilter | 'unknown' {
   if (!m) return 'unknown';
   if (!m.set) return 'unset';
   if (m.isDefault) return 'default';
-  if (m.compliant === false) return 'noncompliant';
-  return 'custom';
+  return refMeets(m) === true ? 'custom' : 'outdated';
 }
-const PIN_ORDER = ['default', 'noncompliant', 'custom', 'unset', 'unknown'];
+const PIN_ORDER = ['default', 'outdated', 'custom', 'unset', 'unknown'];
+
+/** Meets the current policy: the PBX's word (meetsCurrentPolicy) when it sends one, else compliance when set. */
+function refMeets(m: { isDefault: boolean; compliant: boolean | null; meetsCurrentPolicy?: boolean | null }): boolean | null {
+  if (m.isDefault) return null;
+  return 'meetsCurrentPolicy' in m && m.meetsCurrentPolicy !== undefined ? m.meetsCurrentPolicy : m.compliant;
+}
 
 type Col = number | string;
 const PROTECTION_RANK = (e: Extension) => (!e.protection.enabled ? 0 : e.protection.state === 'blocked' ? 2 : 1);
@@ -82,8 +87,10 @@ function refColumns(key: SortKey, e: Extension): Col[] {
       return [at ? -Date.parse(at) : Number.POSITIVE_INFINITY, n, e.number];
     }
     case 'compliance': {
-      const c = e.credentials?.voicemail_pin.compliant;
-      return [c === false ? 0 : c === true ? 1 : 2, n, e.number];
+      // not compliant, older policy, meets, not applicable
+      const m = e.credentials?.voicemail_pin;
+      const rank = !m || !m.set || m.isDefault ? 3 : refMeets(m) === false ? 0 : refMeets(m) === null ? 1 : 2;
+      return [rank, n, e.number];
     }
   }
 }
@@ -122,7 +129,7 @@ const SITES: Site[] = [
 const SITE_IDS = SITES.map((s) => s.id);
 const PROTECTION_FILTERS: ProtectionFilter[] = ['any', 'off', 'on', 'unrestricted', 'blocked'];
 const SORT_KEYS: SortKey[] = ['number', 'label', 'site', 'type', 'protection', 'incoming', 'pin', 'pinAge', 'compliance'];
-const PIN_FILTERS: PinFilter[] = ['any', 'default', 'custom', 'noncompliant', 'unset'];
+const PIN_FILTERS: PinFilter[] = ['any', 'default', 'custom', 'outdated', 'unset'];
 
 function ext(number: string, label: string, over: Partial<Extension> = {}, protection: Partial<Extension['protection']> = {}): Extension {
   const version = over.version ?? 1;
@@ -169,6 +176,8 @@ const arbExtension = (number: string) =>
           isDefault: fc.boolean(),
           setAt: fc.constantFrom(null, '2026-01-01T00:00:00.000Z', '2026-06-01T12:00:00.000Z', '2026-11-20T08:30:00.000Z'),
           compliant: fc.constantFrom(null, true, false),
+          // absent (an older PBX) or the PBX's word
+          meetsCurrentPolicy: fc.option(fc.constantFrom(null, true, false), { nil: undefined }),
         }),
         { nil: undefined },
       ),

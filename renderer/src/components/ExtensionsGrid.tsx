@@ -7,7 +7,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Extension } from '../../../shared/domain';
 import { EXTENSION_TYPE_LABEL } from '../../../shared/domain';
 import type { ExtensionIndex, SortDir, SortKey } from '../lib/extensionIndex';
-import { pinHealth, pinSetAt, protectionBadge, type PinHealth } from '../lib/extensionIndex';
+import { pinHealth, pinSetAt, policyFit, protectionBadge, type PinHealth, type PolicyFit } from '../lib/extensionIndex';
 import { ageText } from '../lib/time';
 
 export const ROW_HEIGHT = 44;
@@ -22,17 +22,23 @@ export const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'incoming', label: 'Incoming calls' },
   { key: 'pin', label: 'Voicemail PIN' },
   { key: 'pinAge', label: 'PIN age' },
-  { key: 'compliance', label: 'Policy when set' },
+  { key: 'compliance', label: 'Current policy' },
 ];
 
 export const PIN_TEXT: Record<PinHealth, string> = {
   default: 'Default',
-  noncompliant: 'Own PIN',
+  outdated: 'Own PIN',
   custom: 'Own PIN',
   unset: 'Not set',
   unknown: '—',
 };
-const COMPLIANCE_TEXT = { true: 'Compliant', false: 'Not compliant', null: '—' } as const;
+export const FIT_TEXT: Record<PolicyFit, string> = { meets: 'Meets', older: 'Older policy', no: 'Not compliant', na: '—' };
+const FIT_TITLE: Record<PolicyFit, string> = {
+  meets: 'Set under rules at least as strict as the current policy',
+  older: 'Set under an older, looser policy: it may not meet the current one (reset it to be sure)',
+  no: 'Did not meet the policy when it was set',
+  na: 'A default PIN or no PIN: changed at the first voicemail sign-in',
+};
 
 /** What the select-all box in the header shows. */
 export type SelectAllState = 'none' | 'some' | 'all';
@@ -335,7 +341,7 @@ const Row = memo(function Row({
   const badge = protectionBadge(ext);
   const pin = pinHealth(ext);
   const setAt = pinSetAt(ext);
-  const compliant = ext.credentials?.voicemail_pin.compliant ?? null;
+  const fit = policyFit(ext);
   return (
     <div
       role="row"
@@ -397,8 +403,8 @@ const Row = memo(function Row({
       <div role="gridcell" className="cell c-pinAge" title={ext.credentials?.voicemail_pin.setAt ?? undefined}>
         {setAt === null ? '—' : ageText(setAt, now)}
       </div>
-      <div role="gridcell" className={`cell c-compliance compliance-${String(compliant)}`}>
-        {COMPLIANCE_TEXT[String(compliant) as keyof typeof COMPLIANCE_TEXT]}
+      <div role="gridcell" className={`cell c-compliance fit-${fit}`} title={FIT_TITLE[fit]}>
+        {FIT_TEXT[fit]}
       </div>
     </div>
   );

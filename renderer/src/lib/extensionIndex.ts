@@ -20,7 +20,7 @@ export type SortKey = 'number' | 'label' | 'site' | 'type' | 'protection' | 'inc
 export type SortDir = 'asc' | 'desc';
 export type ProtectionFilter = 'any' | 'off' | 'on' | 'unrestricted' | 'blocked';
 /** Console-only filter on the voicemail PIN's health (the PBX's list API has no such filter). */
-export type PinFilter = 'any' | 'default' | 'custom' | 'noncompliant' | 'unset';
+export type PinFilter = 'any' | 'default' | 'custom' | 'outdated' | 'unset';
 
 export interface Query {
   search: string;
@@ -41,17 +41,36 @@ export function protectionBadge(ext: Extension): ProtectionBadge {
 
 /**
  * The voicemail PIN's health, from the credential metadata the PBX sends (never the value):
- * default = still the number's default PIN; noncompliant = a custom PIN that broke the policy in force
- * when it was set; custom = a custom PIN that met it; unset = no PIN; unknown = the PBX sent no metadata.
+ * default = still the number's default PIN; custom = the user's own PIN, known to meet the current policy;
+ * outdated = the user's own PIN that may not meet it (set under an older, looser policy, or not compliant
+ * when set); unset = no PIN; unknown = the PBX sent no metadata.
  */
-export type PinHealth = 'default' | 'noncompliant' | 'custom' | 'unset' | 'unknown';
+export type PinHealth = 'default' | 'outdated' | 'custom' | 'unset' | 'unknown';
+
+/** Whether a credential meets the current policy: true, false, or null = not known / not asked. */
+export function meetsPolicy(m: { isDefault: boolean; compliant: boolean | null; meetsCurrentPolicy?: boolean | null | undefined }): boolean | null {
+  if (m.isDefault) return null;
+  // An older PBX without meetsCurrentPolicy: compliance when set is all there is.
+  if (m.meetsCurrentPolicy === undefined) return m.compliant;
+  return m.meetsCurrentPolicy;
+}
 
 export function pinHealth(ext: Extension): PinHealth {
   const m = ext.credentials?.voicemail_pin;
   if (!m) return 'unknown';
   if (!m.set) return 'unset';
   if (m.isDefault) return 'default';
-  return m.compliant === false ? 'noncompliant' : 'custom';
+  return meetsPolicy(m) === true ? 'custom' : 'outdated';
+}
+
+/** The "Current policy" column: meets / may not (older policy) / not compliant / not applicable. */
+export type PolicyFit = 'meets' | 'older' | 'no' | 'na';
+
+export function policyFit(ext: Extension): PolicyFit {
+  const m = ext.credentials?.voicemail_pin;
+  if (!m || !m.set || m.isDefault) return 'na';
+  const meets = meetsPolicy(m);
+  return meets === true ? 'meets' : meets === false ? 'no' : 'older';
 }
 
 /** When the voicemail PIN was last set (ms since the epoch), or null. */
@@ -62,8 +81,8 @@ export function pinSetAt(ext: Extension): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
-const PIN_RANK: Record<PinHealth, number> = { default: 0, noncompliant: 1, custom: 2, unset: 3, unknown: 4 };
-const COMPLIANCE_RANK = { false: 0, true: 1, null: 2 } as const;
+const PIN_RANK: Record<PinHealth, number> = { default: 0, outdated: 1, custom: 2, unset: 3, unknown: 4 };
+const FIT_RANK: Record<PolicyFit, number> = { no: 0, older: 1, meets: 2, na: 3 };
 
 const PROTECTION_RANK: Record<ProtectionBadge, number> = { off: 0, unrestricted: 1, blocked: 2 };
 const INCOMING_RANK = { ring: 0, voicemail: 1, rejected: 2 } as const;
@@ -311,9 +330,7 @@ function sortValue(key: SortKey, r: Extension): number | string {
       const at = pinSetAt(r);
       return at === null ? Number.POSITIVE_INFINITY : -at;
     }
-    case 'compliance': {
-      const c = r.credentials?.voicemail_pin.compliant ?? null;
-      return COMPLIANCE_RANK[String(c) as keyof typeof COMPLIANCE_RANK];
-    }
+    case 'compliance':
+      return FIT_RANK[policyFit(r)];
   }
 }

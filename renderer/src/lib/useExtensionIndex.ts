@@ -74,9 +74,13 @@ export function useExtensionIndex(onlineEpoch: number): ExtensionIndexState {
         const e = event.event;
         if (e.type === 'protection.changed' || e.type === 'credentials.changed' || e.type === 'extension.changed') {
           applyUpdate(e.extension);
+        } else if (e.type === 'settings.changed' && e.setting === 'pin_policy' && e.kind === 'voicemail_pin') {
+          // Whether each voicemail PIN meets the policy (a column of the table) changed on the PBX for many
+          // rows at once, without new row versions: load the list again (policy changes are rare).
+          void load();
         }
       }),
-    [applyUpdate],
+    [applyUpdate, load],
   );
 
   return { index, sites, version, loading, loadError, load, applyUpdate };

@@ -27,8 +27,8 @@ const PROTECTION_OPTIONS: { value: ProtectionFilter; label: string }[] = [
 const PIN_OPTIONS: { value: PinFilter; label: string }[] = [
   { value: 'any', label: 'Any' },
   { value: 'default', label: 'Default PIN' },
-  { value: 'custom', label: 'Own PIN, compliant' },
-  { value: 'noncompliant', label: 'Own PIN, not compliant' },
+  { value: 'custom', label: 'Own PIN, meets the policy' },
+  { value: 'outdated', label: 'Own PIN, older policy' },
   { value: 'unset', label: 'Not set' },
 ];
 

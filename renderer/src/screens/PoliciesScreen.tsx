@@ -21,8 +21,8 @@ import {
   CREDENTIAL_FORMATS,
   DEFAULT_MAX_REPEATED_DIGITS,
   DEFAULT_MAX_SEQUENCE_LENGTH,
-  PIN_PRESET_LABEL,
   PinPolicySchema,
+  presetLabel,
   PinPresets,
   pinPolicyPreset,
   pinRules,
@@ -212,7 +212,7 @@ function presetSummary(p: PinPolicy): string {
 
 function presetName(p: PinPolicy): string {
   const preset = presetOf(p);
-  return preset ? PIN_PRESET_LABEL[preset] : 'Custom';
+  return preset ? presetLabel(preset, p.kind) : 'Custom';
 }
 
 // ---- the screen ------------------------------------------------------------------------------------
@@ -600,7 +600,7 @@ function PolicyEditor({
 
   const draftState = dirty
     ? parsed.policy
-      ? `Your draft: ${draftPreset ? `${PIN_PRESET_LABEL[draftPreset]} preset` : 'custom rules'} — not saved yet.`
+      ? `Your draft: ${draftPreset ? `${presetLabel(draftPreset, kind)} preset` : 'custom rules'} — not saved yet.`
       : 'Your draft has errors — not saved.'
     : null;
 
@@ -665,7 +665,7 @@ function PolicyEditor({
               >
                 <span className="preset-name">
                   {pressed ? <CheckIcon /> : null}
-                  {PIN_PRESET_LABEL[p]}
+                  {presetLabel(p, kind)}
                 </span>
                 <span className="preset-summary">{presetSummary(policy)}</span>
               </button>
