@@ -23,6 +23,8 @@ interface Ext {
   label: string;
   type: string;
   status: string;
+  voicemail: boolean;
+  voicemailTrusted?: boolean;
   credentials: { voicemail_pin: Meta };
 }
 
@@ -30,6 +32,9 @@ let app: ConsoleProcess;
 let token: string;
 let page: Page;
 let target: { number: string; label: string };
+/** An active phone with a mailbox for the trusted-extension test (not `target`), and another active number. */
+let trustedTarget: { number: string; label: string };
+let otherNumber: string;
 
 async function api<T>(method: string, p: string, body?: unknown, extra: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Record<string, unknown> }> {
   const res = await requestFrom(`${app.pbxUrl}/api/v1${p}`, { method, body, headers: { Authorization: `Bearer ${token}`, ...extra } });
@@ -45,6 +50,12 @@ test.beforeAll(async ({ browser }) => {
   const pick = list.body.items.find((e) => e.status === 'active' && e.credentials.voicemail_pin.isDefault);
   expect(pick, 'a seeded phone terminal whose voicemail PIN is still the default').toBeTruthy();
   target = { number: pick!.number, label: pick!.label };
+  const mailbox = list.body.items.find((e) => e.status === 'active' && e.voicemail && e.voicemailTrusted === false && e.number !== target.number);
+  expect(mailbox, 'a seeded active phone terminal with a mailbox, not trusted').toBeTruthy();
+  trustedTarget = { number: mailbox!.number, label: mailbox!.label };
+  const other = list.body.items.find((e) => e.status === 'active' && e.number !== target.number && e.number !== trustedTarget.number);
+  expect(other).toBeTruthy();
+  otherNumber = other!.number;
 });
 
 test.afterAll(async () => {
@@ -185,4 +196,55 @@ test('a change the console missed: 412 shows the PBX message, reloads, and the n
   const after = await api<{ credentials: { login_code: { set: boolean } } }>('GET', `/extensions/${target.number}`);
   expect(after.body.credentials.login_code.set).toBe(true);
   await page.unroute('**/rpc/events');
+});
+
+test('an admin marks an extension trusted from the keyboard: its own phone reaches the mailbox without the PIN, no other phone does', async () => {
+  const n = trustedTarget.number;
+  /** The phone's mailbox sign-in (device API), without a PIN. */
+  const signIn = (from: string) =>
+    requestFrom(`${app.pbxUrl}/device/v1/voicemail/login`, { method: 'POST', body: { extension: n, from } });
+  // Before: not trusted, so even the own phone needs the PIN.
+  expect((await signIn(n)).status).toBe(403);
+
+  // KEYBOARD ONLY: search, Enter opens the detail, Tab to the checkbox, Space.
+  const search = page.getByLabel('Search extensions');
+  await search.focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(n);
+  await page.keyboard.press('Enter');
+  const detail = page.getByRole('region', { name: `Extension ${n}` });
+  await expect(detail.getByRole('heading', { name: `${n} · ${trustedTarget.label}` })).toBeVisible();
+  const creds = detail.getByRole('region', { name: 'Credentials' });
+  const trusted = creds.getByRole('checkbox', { name: /trusted/i });
+  await expect(trusted).not.toBeChecked();
+  let tabs = 0;
+  while (!(await trusted.evaluate((el) => el === document.activeElement)) && tabs < 60) {
+    await page.keyboard.press('Tab');
+    tabs += 1;
+  }
+  await expect(trusted, 'the trusted checkbox is reachable with Tab').toBeFocused();
+  await page.keyboard.press('Space');
+  await expect(trusted).toBeChecked();
+  await expect(creds.getByRole('status')).toContainText(`Extension ${n} is trusted`);
+  await expect(trusted).toBeFocused();
+  expect((await api<Ext>('GET', `/extensions/${n}`)).body.voicemailTrusted).toBe(true);
+  await trusted.scrollIntoViewIfNeeded();
+  await shot(page, '27-credentials-trusted');
+
+  // The own phone signs in without a PIN; any other phone still needs it (the same 403 as a wrong PIN).
+  const own = await signIn(n);
+  expect(own.status, own.text).toBe(200);
+  expect(own.body).toEqual({ result: 'ok' });
+  const fromOther = await signIn(otherNumber);
+  expect(fromOther.status, fromOther.text).toBe(403);
+  expect((fromOther.body as { error: { code: string } }).error.code).toBe('keypad_rejected');
+
+  // Space again turns it off: the own phone needs the PIN again.
+  await page.keyboard.press('Space');
+  await expect(trusted).not.toBeChecked();
+  await expect(creds.getByRole('status')).toContainText(`Extension ${n} is no longer trusted`);
+  expect((await api<Ext>('GET', `/extensions/${n}`)).body.voicemailTrusted).toBe(false);
+  const after = await signIn(n);
+  expect(after.status, after.text).toBe(403);
+  expect((after.body as { error: { code: string } }).error.code).toBe('keypad_rejected');
 });

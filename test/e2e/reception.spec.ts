@@ -86,6 +86,7 @@ test('the admin still lands on Extensions', async () => {
   const nav = page.getByRole('navigation', { name: 'Screens' });
   await expect(nav.getByRole('button', { name: 'Extensions' })).toHaveAttribute('aria-current', 'page');
   await expect(nav.getByRole('button', { name: 'Reception' })).toBeVisible();
+  await expect(nav.getByRole('button', { name: 'PIN policies' })).toBeVisible();
 });
 
 test('the receptionist lands on Reception and works it from the keyboard', async () => {
@@ -109,6 +110,10 @@ test('the receptionist lands on Reception and works it from the keyboard', async
   await expect(page.getByText('Connected to Front desk as reception (receptionist)')).toBeVisible();
   const nav = page.getByRole('navigation', { name: 'Screens' });
   await expect(nav.getByRole('button', { name: 'Reception' })).toHaveAttribute('aria-current', 'page');
+  // The PIN policies screen is for admins: no tab for the receptionist (the admin had one, see above).
+  await expect(nav.getByRole('button', { name: 'Extensions' })).toBeVisible();
+  await expect(nav.getByRole('button', { name: 'PIN policies' })).toHaveCount(0);
+  await expect(page.getByRole('heading', { name: 'PIN policies' })).toHaveCount(0);
 
   // KEYBOARD ONLY from here: part of the name, Down, Enter.
   await page.keyboard.type(typed, { delay: 20 });
@@ -188,4 +193,33 @@ test("the receptionist's extension detail shows no admin-only controls", async (
   await expect(detail.getByLabel('Password to access telephony')).toHaveCount(0);
   await expect(detail.getByLabel('Protected phone access active')).toHaveCount(0);
   await expect(detail.getByRole('button', { name: /^Change / })).toHaveCount(0);
+});
+
+test("the PBX refuses a receptionist's PIN policy write (403), whatever the console shows", async () => {
+  // The receptionist's own API session, signed in the same way the console does.
+  const session = await requestFrom(`${app.pbxUrl}/api/v1/session`, { body: { username: 'reception', password: receptionPassword } });
+  expect(session.status, session.text).toBe(201);
+  const receptionToken = (session.body as { token: string }).token;
+  expect(receptionToken).toBeTruthy();
+
+  interface PolicyResource {
+    policy: Record<string, unknown> & { minLength: number };
+    version: number;
+    etag: string;
+  }
+  const before = (await api<PolicyResource>('GET', '/policies/pin/voicemail_pin')).body;
+  expect(before.etag).toBeTruthy();
+  // A valid write in every other respect (current etag, a policy within bounds): only the role is wrong.
+  const put = await requestFrom(`${app.pbxUrl}/api/v1/policies/pin/voicemail_pin`, {
+    method: 'PUT',
+    body: { ...before.policy, minLength: before.policy.minLength + 1 },
+    headers: { Authorization: `Bearer ${receptionToken}`, 'If-Match': before.etag },
+  });
+  expect(put.status, put.text).toBe(403);
+  expect((put.body as { error: { code: string } }).error.code).toBe('forbidden');
+  // Nothing changed on the PBX.
+  const after = (await api<PolicyResource>('GET', '/policies/pin/voicemail_pin')).body;
+  expect(after.version).toBe(before.version);
+  expect(after.etag).toBe(before.etag);
+  expect(after.policy).toEqual(before.policy);
 });
