@@ -171,6 +171,50 @@ test('a non-phone-terminal extension cannot be protected', async () => {
   await shot(page, '07-queue-not-protectable');
 });
 
+test('the protection password policy: its rules show live, and the PBX applies the same ones', async () => {
+  // An admin tightens the protection password policy (strict: 6 to 12 digits, no digit twice in a row, no
+  // runs of 3, not the extension, the last 5 refused); the open form follows it live.
+  const cur = await api<{ etag: string; policy: Record<string, unknown> }>('GET', '/policies/pin/protection_password');
+  const strict = { ...cur.body.policy, minLength: 6, maxLength: 12, maxRepeatedDigits: 2, maxSequenceLength: 3, notExtension: true, historyCount: 5 };
+  const put = await api<{ etag: string }>('PUT', '/policies/pin/protection_password', strict, { 'If-Match': cur.body.etag });
+  expect(put.status).toBe(200);
+
+  await page.keyboard.press('Escape');
+  await page.getByLabel('Type').selectOption('');
+  await page.getByLabel('Search extensions').fill(target.number);
+  await page.getByRole('grid', { name: 'Extensions' }).getByRole('row').filter({ hasText: target.number }).first().click();
+  const detail = page.getByRole('region', { name: `Extension ${target.number}` });
+  const pw = detail.getByLabel('Password to access telephony');
+  const rules = detail.getByRole('list', { name: 'Password rules' });
+  await pw.fill('1120');
+  await expect(rules.getByRole('listitem').filter({ hasText: '6 to 12 digits' })).toContainText('too short');
+  await expect(rules.getByRole('listitem').filter({ hasText: /No digit 2 or more times in a row/ })).toContainText('not allowed');
+  await expect(rules.getByRole('listitem').filter({ hasText: /last 5/ })).toContainText('checked when you save');
+  await expect(detail.getByText(/This password will be refused: use 6 to 12 digits .* and it breaks the rule/)).toBeVisible();
+  await expect(detail.getByRole('button', { name: 'Save protection' })).toBeDisabled();
+  await shot(page, '07b-protection-policy');
+
+  // The PBX refuses the same value for the same reasons (straight through the API).
+  const ext = await api<{ etag: string }>('GET', `/extensions/${target.number}`);
+  const refused = await api<{ error: { code: string; details: Array<{ rule: string }> } }>(
+    'PUT', `/extensions/${target.number}/protection`, { enabled: true, password: '1120' }, { 'If-Match': ext.body.etag },
+  );
+  expect(refused.status).toBe(422);
+  expect(refused.body.error.code).toBe('pin_policy_violation');
+  expect(refused.body.error.details.map((d) => d.rule)).toEqual(['pin_length', 'pin_repeated_digits']);
+
+  // A value that meets every rule can be saved.
+  await pw.fill('814069');
+  for (const item of await rules.getByRole('listitem').all()) await expect(item).not.toContainText('not allowed');
+  const save = detail.getByRole('button', { name: 'Save protection' });
+  await expect(save).toBeEnabled();
+  await save.click();
+  await expect(detail.getByText(/Saved/)).toBeVisible();
+
+  const back = await api('PUT', '/policies/pin/protection_password', cur.body.policy, { 'If-Match': put.body.etag });
+  expect(back.status).toBe(200);
+});
+
 test('dark mode follows the OS', async () => {
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.waitForTimeout(250); // let the 80 ms button transitions finish

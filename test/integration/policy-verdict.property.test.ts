@@ -9,8 +9,9 @@
 // Then: console-says-pass ⇔ 200, except where a server-only rule (default PIN, history) refuses it, which
 // this test predicts from its own model (the default PIN read from the API, the values it set before); on
 // 422 the failed rule ids equal the console's unmet rules plus exactly those predicted server-only rules.
-// The protection password (F1) has its own route and its own live rules (ProtectionSection:
-// protectionPasswordRules); that console-vs-server equality is checked too.
+// The protection password (F1) has its own route and its own live rules (ProtectionSection: F1's format, then
+// its PIN policy — renderer/src/lib/protectionRules.ts); that console-vs-server equality is checked too, under
+// random protection password policies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Extension, ExtensionCredentialKind } from '../../shared/domain.js';
@@ -29,6 +30,7 @@ import {
   type PinRuleId,
 } from '../../shared/pin-policy.js';
 import { protectionPasswordRules } from '../../shared/protection.js';
+import { protectionRules } from '../../renderer/src/lib/protectionRules.js';
 import { errorOf, startTestPbx, type TestPbx } from '../helpers/server.js';
 
 /** fast-check runs per credential kind; a successful write costs one argon2id hash (~12 ms), history a few verifies. */
@@ -276,29 +278,54 @@ describe('the console’s verdict equals the server’s (property, real PBX)', (
   it('protection password: the console’s live rules (ProtectionSection) ⇔ the server’s answer on PUT /protection', async () => {
     const terminals = active.filter((e) => e.type === 'phone_terminal').slice(-EXTENSIONS_PER_KIND).map((e) => e.number);
     expect(terminals.length).toBe(EXTENSIONS_PER_KIND);
-    const value = fc.oneof(
-      lengthArb({ ...pinPolicyPreset('voipnow', 'protection_password') }).chain(fixedDigits),
-      fc.integer({ min: 0, max: 14 }).chain(withOdd),
-      fc.integer({ min: 2, max: 14 }).chain(withRepeat),
-      fc.constant(''),
-    );
+    // Random protection password policies, without history (the history rule is the PBX's alone and has
+    // its own tests in server-credential-health.test.ts).
+    const policy = policyArb('protection_password').map((p) => ({ ...p, historyCount: 0 }));
+    const value = (p: PinPolicy) =>
+      fc.oneof(
+        lengthArb(p).chain(fixedDigits),
+        lengthArb(p).chain(calmDigits),
+        fc.integer({ min: 0, max: 14 }).chain(withOdd),
+        fc.integer({ min: 2, max: 14 }).chain(withRepeat),
+        fc.integer({ min: 2, max: 14 }).chain(withRun),
+        fc.constantFrom('', ...terminals, ...terminals.map(reversePin)),
+      );
+    let refusedByPolicy = 0;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...terminals), value, async (number, password) => {
-        // ProtectionSection: rulesOk = every rule met; an empty field is "no new password" (not sent).
-        fc.pre(password !== '');
-        const rules = protectionPasswordRules(password);
-        const unmet = rules.filter((x) => !x.met).map((x) => x.rule);
-        const r = await pbx.api<Extension>('PUT', `/api/v1/extensions/${number}/protection`, {
-          body: { enabled: true, password },
-          ifMatch: extEtag.get(number) as string,
-        });
-        const label = `${JSON.stringify(password)} on ${number}: ${r.text}`;
-        if (r.status === 200) extEtag.set(number, r.json.etag);
-        expect(r.status, label).toBe(unmet.length === 0 ? 200 : 422);
-        if (r.status === 422) expect(new Set((errorOf(r).details ?? []).map((d) => d.rule)), label).toEqual(new Set(unmet));
-      }),
-      { numRuns: Math.ceil(RUNS_PER_KIND / 2) },
+      fc.asyncProperty(
+        fc.constantFrom(...terminals),
+        policy.chain((p) => fc.tuple(fc.constant(p), value(p))),
+        async (number, [p, password]) => {
+          // ProtectionSection: Save is allowed when no rule is unmet; an empty field is "no new password".
+          fc.pre(password !== '');
+          await putPolicy(p);
+          const rules = protectionRules(password, p, number);
+          const unmet = rules.filter((x) => x.met === false).map((x) => x.rule);
+          const formatBroken = protectionPasswordRules(password).some((x) => !x.met);
+          const r = await pbx.api<Extension>('PUT', `/api/v1/extensions/${number}/protection`, {
+            body: { enabled: true, password },
+            ifMatch: extEtag.get(number) as string,
+          });
+          const label = `${JSON.stringify(password)} on ${number} under ${JSON.stringify(p)}: ${r.text}`;
+          if (r.status === 200) extEtag.set(number, r.json.etag);
+          expect(r.status, label).toBe(unmet.length === 0 ? 200 : 422);
+          if (r.status !== 422) return;
+          const serverRules = new Set((errorOf(r).details ?? []).map((d) => d.rule));
+          if (formatBroken) {
+            // The body's format check (F1) answers first, with its own rule ids.
+            expect(serverRules, label).toEqual(new Set(protectionPasswordRules(password).filter((x) => !x.met).map((x) => x.rule)));
+          } else {
+            // Then the policy, with the engine's ids (the console shows a narrowed length as its length rule).
+            refusedByPolicy++;
+            expect(errorOf(r).code, label).toBe('pin_policy_violation');
+            expect(serverRules, label).toEqual(new Set(unmet.map((x) => (x === 'length' ? 'pin_length' : x))));
+          }
+        },
+      ),
+      { numRuns: RUNS_PER_KIND },
     );
+    expect(refusedByPolicy, 'some values passed the format and were refused by the policy').toBeGreaterThan(0);
+    await putPolicy(pinPolicyPreset('voipnow', 'protection_password'));
   });
 
   // The protection password's own PIN policy is enforced on PUT /protection too (SPEC F2: every write path).

@@ -7,13 +7,10 @@ import type { ProtectionUpdate } from '../../../shared/api';
 import type { Extension } from '../../../shared/domain';
 import { EXTENSION_TYPE_LABEL } from '../../../shared/domain';
 import type { ErrorBody } from '../../../shared/errors';
-import {
-  PROTECTION_PASSWORD_MAX,
-  PROTECTION_PASSWORD_MIN,
-  STATUS_TEXT,
-  protectionPasswordRules,
-} from '../../../shared/protection';
+import { STATUS_TEXT } from '../../../shared/protection';
 import { call, errorBody } from '../api';
+import { usePolicies } from '../lib/policies';
+import { lengthBounds, protectionRules, type Rule } from '../lib/protectionRules';
 import { absoluteTime, relativeTime, useNow } from '../lib/time';
 import { protectionBadge } from '../lib/extensionIndex';
 import { useIsReceptionist } from '../lib/role';
@@ -106,14 +103,18 @@ function ProtectionForm({ ext, onUpdated }: Props) {
     }
   }
 
-  const rules = protectionPasswordRules(password);
-  const rulesOk = rules.every((r) => r.met);
+  const policies = usePolicies();
+  const policy = policies.status === 'ready' ? (policies.items.find((p) => p.kind === 'protection_password')?.policy ?? null) : null;
+  const rules = protectionRules(password, policy, ext.number);
+  const bounds = lengthBounds(policy);
+  // A rule only the PBX can decide (history) does not hold the Save button back.
+  const rulesOk = rules.every((r) => r.met !== false);
   const needsPassword = enabled && !ext.protection.passwordSet && password === '';
   const passwordInvalid = password !== '' && !rulesOk;
 
   let saveBlockedReason: string | null = null;
   if (passwordInvalid) saveBlockedReason = 'Fix the password first.';
-  else if (needsPassword) saveBlockedReason = `Type a password of ${PROTECTION_PASSWORD_MIN} to ${PROTECTION_PASSWORD_MAX} digits to turn protection on.`;
+  else if (needsPassword) saveBlockedReason = `Type a password of ${bounds.min} to ${bounds.max} digits to turn protection on.`;
   else if (conflict) saveBlockedReason = 'Choose a version below first.';
   else if (!dirty) saveBlockedReason = 'Nothing to save yet.';
   const canSave = saveBlockedReason === null && busy === null;
@@ -296,13 +297,19 @@ function ProtectionForm({ ext, onUpdated }: Props) {
           ) : null}
           <ul id={rulesId} className="rules" aria-label="Password rules">
             {rules.map((r) => {
-              const state = password === '' ? 'pending' : r.met ? 'met' : 'unmet';
+              const state = r.met === null ? 'server' : password === '' ? 'pending' : r.met ? 'met' : 'unmet';
               return (
                 <li key={r.rule} className={`rule rule-${state}`}>
                   {state === 'met' ? <CheckIcon /> : state === 'unmet' ? <CrossIcon /> : <DotIcon />}
                   <span>{r.label}</span>
                   <span className="rule-state">
-                    {state === 'met' ? ' — OK' : state === 'unmet' ? ` — ${unmetText(r.rule, password)}` : ''}
+                    {state === 'met'
+                      ? ' — OK'
+                      : state === 'unmet'
+                        ? ` — ${unmetText(r.rule, password, bounds.max)}`
+                        : state === 'server'
+                          ? ' — checked when you save'
+                          : ''}
                   </span>
                 </li>
               );
@@ -313,7 +320,7 @@ function ProtectionForm({ ext, onUpdated }: Props) {
               <>
                 <ErrorIcon />{' '}
                 <span>
-                  {`This password will be refused: ${describeFailures(password)}`}
+                  {`This password will be refused: ${describeFailures(password, bounds, rules)}`}
                 </span>
               </>
             ) : null}
@@ -371,22 +378,22 @@ function ProtectionForm({ ext, onUpdated }: Props) {
 }
 
 /** Why a rule is not met yet, in words that say what to do: more digits, fewer digits, digits only. */
-function unmetText(rule: string, password: string): string {
-  if (rule === 'length') return password.length > PROTECTION_PASSWORD_MAX ? 'too long' : 'too short';
+function unmetText(rule: string, password: string, max: number): string {
+  if (rule === 'length') return password.length > max ? 'too long' : 'too short';
   if (rule === 'digits_only') return 'remove anything that is not a digit';
-  return 'not yet';
+  return 'not allowed';
 }
 
-function describeFailures(password: string): string {
+function describeFailures(password: string, bounds: { min: number; max: number }, rules: Rule[]): string {
   const parts: string[] = [];
   const digitsOnly = /^[0-9]*$/.test(password);
   if (!digitsOnly) parts.push('use digits 0–9 only');
-  if (password.length < PROTECTION_PASSWORD_MIN || password.length > PROTECTION_PASSWORD_MAX) {
+  if (password.length < bounds.min || password.length > bounds.max) {
     const unit = digitsOnly ? 'digit' : 'character';
-    parts.push(
-      `use ${PROTECTION_PASSWORD_MIN} to ${PROTECTION_PASSWORD_MAX} digits (you typed ${password.length} ${unit}${password.length === 1 ? '' : 's'})`,
-    );
+    parts.push(`use ${bounds.min} to ${bounds.max} digits (you typed ${password.length} ${unit}${password.length === 1 ? '' : 's'})`);
   }
+  const other = rules.filter((r) => r.met === false && r.rule !== 'length' && r.rule !== 'digits_only');
+  if (other.length) parts.push(`it breaks the rule${other.length > 1 ? 's' : ''} ${other.map((r) => `“${r.label}”`).join(', ')}`);
   return `${parts.join(' and ')}.`;
 }
 
