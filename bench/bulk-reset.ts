@@ -17,12 +17,11 @@ import { ARGON2_OPTIONS } from '../server/secrets.js';
 import type { BulkResetResponse, ExtensionList } from '../shared/api.js';
 import { ConnectionManager } from '../main/core/connection.js';
 import { ProfileStore } from '../main/core/profiles.js';
-import type { SecretStore } from '../main/core/secrets.js';
 import { createHandlers } from '../main/rpc/handlers.js';
 import { createRouter } from '../main/rpc/router.js';
 import { runBulk } from '../renderer/src/lib/bulkRunner.js';
 import type { ErrorBody } from '../shared/errors.js';
-import type { SecretsStatus } from '../shared/rpc.js';
+import { memorySecretStore } from '../test/support/memory-secrets.js';
 import { round, startChild, writeResult } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -52,16 +51,7 @@ async function rawHashRate(total: number, concurrency: number): Promise<{ hashes
 
 /** The console's path, as the Extensions screen drives it (minus the browser). */
 async function throughConsole(url: string, password: string, numbers: string[], dir: string) {
-  const status: SecretsStatus = { backend: 'keychain', vault: 'none', message: 'bench' };
-  const values = new Map<string, string>();
-  const secrets: SecretStore = {
-    status: () => status,
-    get: async (k) => values.get(k) ?? null,
-    set: async (k, v) => void values.set(k, v),
-    delete: async (k) => void values.delete(k),
-    createVault: async () => status,
-    unlockVault: async () => status,
-  };
+  const { store: secrets } = memorySecretStore({ message: 'bench' });
   const profiles = new ProfileStore({ cwd: dir });
   profiles.save({ name: 'Bench PBX', url, username: 'admin', tls: { mode: 'system' } });
   const connection = new ConnectionManager(secrets, { onStatus: () => undefined, onPbxEvent: () => undefined });

@@ -4,13 +4,9 @@
 // per-row results (inactive numbers are reported, not reset), and the PBX is asked afterwards whether it
 // agrees. A second run is cancelled part-way: what was sent is reset, the rest is "not started".
 import { expect, test, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { requestFrom, repoRoot, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
+import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
+import { shot, adminToken, pbxApiOf } from '../support/e2e.js';
 
-const shots = path.join(repoRoot, 'test/output/screens');
-mkdirSync(shots, { recursive: true });
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
 
 test.describe.configure({ mode: 'serial' });
 
@@ -27,10 +23,7 @@ let app: ConsoleProcess;
 let token: string;
 let page: Page;
 
-async function api<T>(method: string, p: string, body?: unknown, extra: Record<string, string> = {}): Promise<{ status: number; body: T }> {
-  const res = await requestFrom(`${app.pbxUrl}/api/v1${p}`, { method, body, headers: { Authorization: `Bearer ${token}`, ...extra } });
-  return { status: res.status, body: res.body as T };
-}
+const api = pbxApiOf(() => app.pbxUrl, () => token);
 
 const all = async () => (await api<{ items: Ext[] }>('GET', '/extensions?limit=1000')).body.items;
 
@@ -47,8 +40,7 @@ async function setOwnPin(e: Ext): Promise<void> {
 test.beforeAll(async ({ browser }) => {
   app = await startConsoleProcess();
   page = await (await browser.newContext()).newPage();
-  const s = await requestFrom(`${app.pbxUrl}/api/v1/session`, { body: { username: 'admin', password: app.adminPassword } });
-  token = (s.body as { token: string }).token;
+  token = await adminToken(app);
 });
 
 test.afterAll(async () => {

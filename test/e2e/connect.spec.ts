@@ -3,13 +3,9 @@
 // the rule named); a wrong password is refused clearly; the right one connects and is saved in the
 // keychain, so the next connect asks nothing. Also: a gap in the console's event stream is reconciled.
 import { expect, test, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { requestFrom, repoRoot, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
+import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
+import { shot } from '../support/e2e.js';
 
-const shots = path.join(repoRoot, 'test/output/screens');
-mkdirSync(shots, { recursive: true });
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
 
 test.describe.configure({ mode: 'serial' });
 

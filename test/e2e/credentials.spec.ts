@@ -2,13 +2,9 @@
 // browser mode, in Debian Chromium: live rule feedback, a compliant PIN saved, a reused PIN refused by the
 // PBX (a rule only the server can decide), Reset PIN to the default and the default shown large.
 import { expect, test, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { requestFrom, repoRoot, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
+import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
+import { shot, adminToken, pbxApiOf } from '../support/e2e.js';
 
-const shots = path.join(repoRoot, 'test/output/screens');
-mkdirSync(shots, { recursive: true });
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
 
 test.describe.configure({ mode: 'serial' });
 
@@ -36,16 +32,12 @@ let target: { number: string; label: string };
 let trustedTarget: { number: string; label: string };
 let otherNumber: string;
 
-async function api<T>(method: string, p: string, body?: unknown, extra: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Record<string, unknown> }> {
-  const res = await requestFrom(`${app.pbxUrl}/api/v1${p}`, { method, body, headers: { Authorization: `Bearer ${token}`, ...extra } });
-  return { status: res.status, body: res.body as T, headers: res.headers };
-}
+const api = pbxApiOf(() => app.pbxUrl, () => token);
 
 test.beforeAll(async ({ browser }) => {
   app = await startConsoleProcess();
   page = await (await browser.newContext()).newPage();
-  const s = await requestFrom(`${app.pbxUrl}/api/v1/session`, { body: { username: 'admin', password: app.adminPassword } });
-  token = (s.body as { token: string }).token;
+  token = await adminToken(app);
   const list = await api<{ items: Ext[] }>('GET', '/extensions?limit=1000&type=phone_terminal');
   const pick = list.body.items.find((e) => e.status === 'active' && e.credentials.voicemail_pin.isDefault);
   expect(pick, 'a seeded phone terminal whose voicemail PIN is still the default').toBeTruthy();

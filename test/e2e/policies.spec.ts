@@ -4,13 +4,10 @@
 // the etag; the Credentials section's live feedback then refuses a PIN it accepted before; a change made
 // elsewhere shows up live, and a stale save (412) shows both versions and reloads.
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { requestFrom, repoRoot, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
+import { startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
+import { shot as shotFile, adminToken, pbxApiOf } from '../support/e2e.js';
 
-const shots = path.join(repoRoot, 'test/output/screens');
-mkdirSync(shots, { recursive: true });
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+const shot = (page: Page, name: string) => shotFile(page, name, { fullPage: true });
 
 test.describe.configure({ mode: 'serial' });
 
@@ -37,10 +34,7 @@ let target: { number: string; label: string };
 /** Accepted by the default (essensys 4–12) policy, refused by Strict (6–12). */
 const SHORT_PIN = '4807';
 
-async function api<T>(method: string, p: string, body?: unknown, extra: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Record<string, unknown> }> {
-  const res = await requestFrom(`${app.pbxUrl}/api/v1${p}`, { method, body, headers: { Authorization: `Bearer ${token}`, ...extra } });
-  return { status: res.status, body: res.body as T, headers: res.headers };
-}
+const api = pbxApiOf(() => app.pbxUrl, () => token);
 
 const voicemailPolicy = async () => (await api<PolicyResource>('GET', '/policies/pin/voicemail_pin')).body;
 
@@ -69,8 +63,7 @@ async function openPolicies(p: Page): Promise<Locator> {
 test.beforeAll(async ({ browser }) => {
   app = await startConsoleProcess();
   page = await (await browser.newContext()).newPage();
-  const s = await requestFrom(`${app.pbxUrl}/api/v1/session`, { body: { username: 'admin', password: app.adminPassword } });
-  token = (s.body as { token: string }).token;
+  token = await adminToken(app);
   const list = await api<{ items: Ext[] }>('GET', '/extensions?limit=1000&type=phone_terminal');
   const pick = list.body.items.find((e) => e.status === 'active' && e.credentials.voicemail_pin.isDefault && e.number !== SHORT_PIN);
   expect(pick, 'a seeded phone terminal whose voicemail PIN is still the default').toBeTruthy();

@@ -1,14 +1,10 @@
 // E2E: the real console in browser mode (as `npm start` runs it), the real reference PBX, the real
 // keychain (under scripts/with-keyring.sh), driven in Debian Chromium. SPEC F1 end to end.
 import { expect, test, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { requestFrom, repoRoot, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
+import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
+import { shot, adminToken, pbxApiOf } from '../support/e2e.js';
 import { STATUS_TEXT } from '../../shared/protection.js';
 
-const shots = path.join(repoRoot, 'test/output/screens');
-mkdirSync(shots, { recursive: true });
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
 
 test.describe.configure({ mode: 'serial' });
 
@@ -18,17 +14,13 @@ let token: string;
 let page: Page;
 let target: { number: string; label: string };
 
-async function api<T>(method: string, p: string, body?: unknown, extra: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Record<string, unknown> }> {
-  const res = await requestFrom(`${app.pbxUrl}/api/v1${p}`, { method, body, headers: { Authorization: `Bearer ${token}`, ...extra } });
-  return { status: res.status, body: res.body as T, headers: res.headers };
-}
+const api = pbxApiOf(() => app.pbxUrl, () => token);
 
 test.beforeAll(async ({ browser }) => {
   app = await startConsoleProcess();
   page = await (await browser.newContext()).newPage();
   expect(app.adminPassword, 'the first run prints the admin password once').toBeTruthy();
-  const s = await requestFrom(`${app.pbxUrl}/api/v1/session`, { body: { username: 'admin', password: app.adminPassword } });
-  token = (s.body as { token: string }).token;
+  token = await adminToken(app);
   // A phone terminal with voicemail and protection off, to protect during the test.
   const list = await api<{ items: Array<{ number: string; label: string; type: string; voicemail: boolean; protection: { enabled: boolean } }> }>(
     'GET', '/extensions?limit=1000&type=phone_terminal&protection=off',

@@ -4,13 +4,9 @@
 // its voicemail PIN and reads the default, and opens the shortcut list. Their extension detail shows no
 // admin-only controls.
 import { expect, test, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { requestFrom, repoRoot, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
+import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
+import { shot, adminToken } from '../support/e2e.js';
 
-const shots = path.join(repoRoot, 'test/output/screens');
-mkdirSync(shots, { recursive: true });
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
 
 test.describe.configure({ mode: 'serial' });
 
@@ -57,8 +53,7 @@ test.beforeAll(async ({ browser }) => {
   const m = /reception \/ (\S+)/.exec(app.output());
   expect(m, 'the first run prints the receptionist password once').toBeTruthy();
   receptionPassword = m![1]!;
-  const s = await requestFrom(`${app.pbxUrl}/api/v1/session`, { body: { username: 'admin', password: app.adminPassword } });
-  token = (s.body as { token: string }).token;
+  token = await adminToken(app);
   const list = await api<{ items: Ext[] }>('GET', '/extensions?limit=1000');
   const all = list.body.items;
   // A protected, unrestricted, active phone at Headquarters (the receptionist's site), not on its default PIN.

@@ -10,14 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BulkResetResponse } from '../../shared/api.js';
 import type { Extension } from '../../shared/domain.js';
 import type { ErrorBody } from '../../shared/errors.js';
-import type { SecretsStatus } from '../../shared/rpc.js';
 import { ConnectionManager } from '../../main/core/connection.js';
 import { ProfileStore } from '../../main/core/profiles.js';
-import type { SecretStore } from '../../main/core/secrets.js';
 import { createHandlers, type ConsoleServices } from '../../main/rpc/handlers.js';
 import { createRouter, type Router } from '../../main/rpc/router.js';
 import { runBulk } from '../../renderer/src/lib/bulkRunner.js';
 import { startTestPbx, type TestPbx } from '../helpers/server.js';
+import { memorySecretStore } from '../support/memory-secrets.js';
 
 let pbx: TestPbx;
 let dir: string;
@@ -25,16 +24,7 @@ let router: Router;
 let services: ConsoleServices;
 
 // The keychain is not the subject here: an in-memory secret store (a fake of one module).
-const status: SecretsStatus = { backend: 'keychain', vault: 'none', message: 'test keychain' };
-const values = new Map<string, string>();
-const secrets: SecretStore = {
-  status: () => status,
-  get: async (k) => values.get(k) ?? null,
-  set: async (k, v) => void values.set(k, v),
-  delete: async (k) => void values.delete(k),
-  createVault: async () => status,
-  unlockVault: async () => status,
-};
+const { store: secrets } = memorySecretStore();
 
 class Refused extends Error {
   constructor(readonly body: ErrorBody) {

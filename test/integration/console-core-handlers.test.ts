@@ -5,34 +5,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors.js';
-import type { ConnectionStatus, SecretsStatus } from '../../shared/rpc.js';
+import type { ConnectionStatus } from '../../shared/rpc.js';
 import { ConnectionManager } from '../../main/core/connection.js';
 import { ProfileStore } from '../../main/core/profiles.js';
-import type { SecretStore } from '../../main/core/secrets.js';
 import { createHandlers, flushPendingSecret, type ConsoleServices } from '../../main/rpc/handlers.js';
 import { createRouter, type Router } from '../../main/rpc/router.js';
 import { startTestPbx, type TestPbx } from '../helpers/server.js';
+import { memorySecretStore } from '../support/memory-secrets.js';
 
 let pbx: TestPbx;
 let dir: string;
 let router: Router;
 let services: ConsoleServices;
 const statuses: ConnectionStatus[] = [];
-const values = new Map<string, string>();
 let failSet: Error | null = null;
-
-const status: SecretsStatus = { backend: 'keychain', vault: 'none', message: 'test keychain' };
-const secrets: SecretStore = {
-  status: () => status,
-  get: async (k) => values.get(k) ?? null,
-  set: async (k, v) => {
-    if (failSet) throw failSet;
-    values.set(k, v);
-  },
-  delete: async (k) => void values.delete(k),
-  createVault: async () => status,
-  unlockVault: async () => status,
-};
+const { store: secrets, values } = memorySecretStore({ message: 'test keychain', failSet: () => failSet });
 
 beforeAll(async () => {
   pbx = await startTestPbx();
