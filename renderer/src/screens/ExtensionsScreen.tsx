@@ -101,7 +101,13 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
     (n: string) => changeSelection((s) => (s.has(n) ? s.delete(n) : s.add(n))),
     [changeSelection],
   );
+  // The selection callbacks read the current rows through refs, so that they stay the same functions from
+  // one keystroke to the next: the table's rows are memoised on them (a new function per keystroke would
+  // re-render every row on every keystroke).
+  const rowsRef = useRef({ index, visible });
+  rowsRef.current = { index, visible };
   const onToggleAllMatching = useCallback(() => {
+    const { index, visible } = rowsRef.current;
     if (!index) return;
     changeSelection((s) => {
       let all = true;
@@ -112,9 +118,10 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
         else s.add(n);
       }
     });
-  }, [index, visible, changeSelection]);
+  }, [changeSelection]);
   const onSelectRange = useCallback(
     (from: string, to: string) => {
+      const { index, visible } = rowsRef.current;
       if (!index) return;
       const a = index.indexOf(from);
       const b = index.indexOf(to);
@@ -130,7 +137,7 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
         for (let k = Math.min(pa, pb); k <= Math.max(pa, pb); k++) s.add(index.rows[visible[k]!]!.number);
       });
     },
-    [index, visible, changeSelection],
+    [changeSelection],
   );
   const clearSelection = useCallback(() => changeSelection((s) => s.clear()), [changeSelection]);
   const openBulkReset = () => {
