@@ -73,7 +73,9 @@ export function inScope(session: Pick<Session, 'sites'>, siteId: string): boolea
  */
 export function eventVisible(session: Pick<Session, 'sites' | 'role'>, ev: PbxEvent): boolean {
   if (ev.type === 'hello') return true;
-  if ('extension' in ev) return inScope(session, ev.extension.siteId);
+  // Lock rows: staff of the extension's sites (receptionists unlock); bans and lockout settings: admins.
+  if (ev.type === 'lockout.changed') return inScope(session, ev.lock.siteId);
+  if ('extension' in ev && typeof ev.extension === 'object') return inScope(session, ev.extension.siteId);
   return session.role === 'admin';
 }
 

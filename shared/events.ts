@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ChangeSourceSchema, ExtensionSchema } from './domain.js';
 import { CredentialKindSchema, PinPolicySchema } from './pin-policy.js';
+import { AddressBanSchema, AllowEntrySchema, ExtensionLockSchema, LockCredentialSchema, LockoutPolicySchema } from './lockout.js';
 
 export const ProtectionChangedEventSchema = z.object({
   type: z.literal('protection.changed'),
@@ -69,6 +70,47 @@ export const ExtensionChangedEventSchema = z.object({
   extension: ExtensionSchema,
 });
 
+/**
+ * An extension credential's lock state changed (SPEC F3): a counted failure, a new lock, escalation to
+ * permanent, a reset by an admin or receptionist, a success that cleared the counter, or expiry seen.
+ * `lock` is the dashboard row after the change (failures 0 and not blocked once cleared).
+ */
+export const LockoutChangedEventSchema = z.object({
+  type: z.literal('lockout.changed'),
+  id: z.number().int(),
+  at: z.string(),
+  extension: z.string(),
+  credential: LockCredentialSchema,
+  action: z.enum(['failure', 'locked', 'permanent', 'reset', 'cleared']),
+  /** "device" for failures, the account name for resets. */
+  by: z.string(),
+  address: z.string(),
+  lock: ExtensionLockSchema,
+});
+
+/** An address ban was added (auto or manual) or removed; `ban` is the row (as it was, for a removal). */
+export const BanChangedEventSchema = z.object({
+  type: z.literal('ban.changed'),
+  id: z.number().int(),
+  at: z.string(),
+  action: z.enum(['added', 'removed']),
+  by: z.string(),
+  address: z.string(),
+  ban: AddressBanSchema,
+});
+
+/** The allowlist or the lockout policy changed. */
+export const LockoutSettingsChangedEventSchema = z.object({
+  type: z.literal('lockout.settings_changed'),
+  id: z.number().int(),
+  at: z.string(),
+  by: z.string(),
+  address: z.string(),
+  what: z.enum(['allowlist', 'policy']),
+  allowlist: z.array(AllowEntrySchema).optional(),
+  policy: LockoutPolicySchema.optional(),
+});
+
 export const PbxEventSchema = z
   .discriminatedUnion('type', [
     ProtectionChangedEventSchema,
@@ -76,6 +118,9 @@ export const PbxEventSchema = z
     SettingsChangedEventSchema,
     CredentialsChangedEventSchema,
     ExtensionChangedEventSchema,
+    LockoutChangedEventSchema,
+    BanChangedEventSchema,
+    LockoutSettingsChangedEventSchema,
   ])
   .meta({ id: 'Event' });
 export type PbxEvent = z.infer<typeof PbxEventSchema>;
