@@ -75,7 +75,7 @@ export function eventVisible(session: Pick<Session, 'sites' | 'role'>, ev: PbxEv
   if (ev.type === 'hello') return true;
   // Lock rows: staff of the extension's sites (receptionists unlock); bans and lockout settings: admins.
   if (ev.type === 'lockout.changed') return inScope(session, ev.lock.siteId);
-  if ('extension' in ev && typeof ev.extension === 'object') return inScope(session, ev.extension.siteId);
+  if ('extension' in ev) return inScope(session, ev.extension.siteId);
   return session.role === 'admin';
 }
 

@@ -79,7 +79,7 @@ export const LockoutChangedEventSchema = z.object({
   type: z.literal('lockout.changed'),
   id: z.number().int(),
   at: z.string(),
-  extension: z.string(),
+  number: z.string(),
   credential: LockCredentialSchema,
   action: z.enum(['failure', 'locked', 'permanent', 'reset', 'cleared']),
   /** "device" for failures, the account name for resets. */
