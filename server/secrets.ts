@@ -57,11 +57,12 @@ export class Hasher {
   }
 
   /**
+   * Run `work` in one of the gate's slots (argon2 work goes through here; tests hold slots with it).
    * `patient`: wait for a slot even when the queue is full. Only for a caller that bounds its own work in
    * flight (the bulk reset keeps at most `concurrency` hashes running or waiting), so the queue can grow by
    * that much at most; everyone else is refused beyond the queue.
    */
-  private async slot<T>(work: () => Promise<T>, patient = false): Promise<T> {
+  async slot<T>(work: () => Promise<T>, patient = false): Promise<T> {
     if (this.running >= this.limits.concurrency) {
       if (!patient && this.waiting.length >= this.limits.queue) {
         throw new AppError('rate_limited', 'The PBX is busy checking passwords. Try again in a moment.', 429);

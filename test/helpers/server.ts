@@ -8,6 +8,7 @@ import type { ApiError } from '../../shared/errors.js';
 import type { Extension } from '../../shared/domain.js';
 import { SseParser, type PbxEvent } from '../../shared/events.js';
 import { startPbxServer } from '../../server/index.js';
+import type { Hasher } from '../../server/secrets.js';
 
 export interface HttpResult<T = unknown> {
   status: number;
@@ -101,10 +102,14 @@ export interface ApiOptions extends Omit<RequestOptions, 'method'> {
 
 export interface TestPbx {
   url: string;
+  /** The PBX's argon2 gate (see saturate()). */
+  hasher: Hasher;
   dataDir: string;
   serverName: string;
   /** The admin password generated on the first start (kept across restarts). */
   adminPassword: string;
+  /** The demo data's receptionist ('reception', scoped to the first site); null without demo data. */
+  receptionistPassword: string | null;
   /** initialAdminPassword as returned by the latest start. */
   initialAdminPassword: string | null;
   /** Bearer token of the admin session (renewed by restart()). */
@@ -134,9 +139,11 @@ export async function startTestPbx(opts: StartOptions = {}): Promise<TestPbx> {
 
   const pbx: TestPbx = {
     url: server.url,
+    hasher: server.hasher,
     dataDir,
     serverName: server.serverName,
     adminPassword,
+    receptionistPassword: server.initialReceptionistPassword,
     initialAdminPassword: server.initialAdminPassword,
     token: '',
     api(method, path, o = {}) {
@@ -167,6 +174,7 @@ export async function startTestPbx(opts: StartOptions = {}): Promise<TestPbx> {
       server = await startPbxServer({ dataDir, seed: o.seed ?? 'demo', clock: o.clock ?? opts.clock, quiet: true });
       running = true;
       pbx.url = server.url;
+      pbx.hasher = server.hasher;
       pbx.serverName = server.serverName;
       pbx.initialAdminPassword = server.initialAdminPassword;
       await relogin();
@@ -279,4 +287,20 @@ export function errorOf(r: HttpResult<unknown>): ApiError['error'] {
   const body = r.json as ApiError | undefined;
   if (!body || typeof body !== 'object' || !('error' in body)) throw new Error(`not an error body: ${r.status} ${r.text}`);
   return body.error;
+}
+
+/**
+ * Fill every slot and the whole queue of the PBX's argon2 gate with work that waits for `release()`, so
+ * that the next hash is refused with 429 — deterministically, unlike a flood of requests (which the
+ * lockout engine now stops before any hashing). Returns release(), which empties the gate again.
+ */
+export function saturate(hasher: Hasher): { release: () => void } {
+  let open!: () => void;
+  const held = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const { concurrency, queue } = hasher.limits;
+  for (let i = 0; i < concurrency + queue; i++) void hasher.slot(() => held);
+  if (!hasher.saturated()) throw new Error('saturate: the gate is not full');
+  return { release: open };
 }

@@ -1,6 +1,6 @@
 // The console's bulk PIN reset path end to end below the UI: the renderer's runner (lib/bulkRunner.ts)
 // sending through the console's RPC router and PBX client to the REAL reference PBX, whose argon2 gate is
-// made small and kept full by a flood of phone sign-ins (wrong voicemail PINs), so that it answers 429.
+// made small and held full (test/helpers/server.ts saturate), so that it answers 429.
 // The runner must wait out Retry-After (carried to the renderer as error.retryAfterSeconds) and still
 // reset every number, with per-item results for inactive numbers.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { ProfileStore } from '../../main/core/profiles.js';
 import { createHandlers, type ConsoleServices } from '../../main/rpc/handlers.js';
 import { createRouter, type Router } from '../../main/rpc/router.js';
 import { runBulk } from '../../renderer/src/lib/bulkRunner.js';
-import { startTestPbx, type TestPbx } from '../helpers/server.js';
+import { saturate, startTestPbx, type TestPbx } from '../helpers/server.js';
 import { memorySecretStore } from '../support/memory-secrets.js';
 
 let pbx: TestPbx;
@@ -30,18 +30,6 @@ class Refused extends Error {
   constructor(readonly body: ErrorBody) {
     super(body.message);
   }
-}
-
-/**
- * Keep the PBX's argon2 queue full for `ms` with wrong-PIN voicemail sign-ins (each one an argon2
- * verification), `width` at a time. Resolves when the flood is over.
- */
-async function flood(ms: number, width = 48): Promise<void> {
-  const until = Date.now() + ms;
-  const lane = async () => {
-    while (Date.now() < until) await pbx.device('/device/v1/voicemail/login', { extension: '1001', pin: '00000000' });
-  };
-  await Promise.all(Array.from({ length: width }, lane));
 }
 
 /** What the renderer's `call` does with an envelope. */
@@ -77,10 +65,9 @@ describe('bulk reset from the console against a busy PBX', () => {
     const victim = active[5]!;
     const put = await pbx.api<Extension>('PUT', `/api/v1/extensions/${victim.number}/credentials/voicemail_pin`, { ifMatch: victim.etag, body: { value: '90817' } });
     expect(put.status).toBe(200);
-    const busy = flood(1500);
-    await new Promise((r) => setTimeout(r, 300));
+    const gate = saturate(pbx.hasher);
     const b = await router.handle('credentials.bulkResetVoicemailPin', { numbers: [victim.number] });
-    await busy;
+    gate.release();
     expect(b.ok).toBe(false);
     if (!b.ok) {
       expect(b.error.code).toBe('rate_limited');
@@ -106,10 +93,11 @@ describe('bulk reset from the console against a busy PBX', () => {
       }
       expect(status).toBe(200);
     }
-    const busy = flood(1200);
-    await new Promise((r) => setTimeout(r, 300));
+    // the gate is full for the first 1.2 s: the runner meets 429s, waits them out and carries on
+    const gate = saturate(pbx.hasher);
+    const opened = new Promise<void>((resolve) => setTimeout(() => { gate.release(); resolve(); }, 1200));
     const s = await runBulk({ numbers, send, chunkSize: 25, concurrency: 2 });
-    await busy;
+    await opened;
     expect(s.busyAnswers).toBeGreaterThan(0);
     expect(s.notStarted).toBe(0);
     expect(s.ok).toBe(150 - inactive.size);

@@ -99,7 +99,8 @@ function refCompare(a: Col[], b: Col[], desc: boolean): number {
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;
-    const c = typeof x === 'number' ? x - (y as number) : bytesCompare(x, y as string);
+    // not x - y: Infinity - Infinity is NaN (two never-set PINs must tie, then go by number)
+    const c = typeof x === 'number' ? (x < (y as number) ? -1 : x > (y as number) ? 1 : 0) : bytesCompare(x, y as string);
     if (c !== 0) return desc ? -c : c;
   }
   return 0;
