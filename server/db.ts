@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_LOCKOUT_POLICY } from '../shared/lockout.js';
 import { CredentialKinds, PinPolicySchema, pinPolicyPreset, policyImplies, type CredentialKind } from '../shared/pin-policy.js';
 
 export type Db = Database.Database;
@@ -233,6 +234,91 @@ const MIGRATIONS: Migration[] = [
                WHERE kind IN (SELECT kind FROM pin_policies WHERE version = 1)`);
     }
   },
+
+  // 8: lockouts and blacklists (SPEC F3; engine in server/lockout.ts). Failed attempts are kept one row each
+  // (timestamps, so windows slide exactly); flags say whether a row still counts toward its extension
+  // credential's counter and its (extension, address) pair (a success or a reset clears them). One lock row
+  // per extension credential, the times it was locked (toward a permanent lock), address bans (auto and
+  // manual), the allowlist, and the lockout policy (one row, versioned). IF NOT EXISTS: re-runnable.
+  `
+  CREATE TABLE IF NOT EXISTS lockout_failures (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    at           TEXT NOT NULL,                    -- ISO 8601 UTC (toISOString), compared as text
+    extension    TEXT,                             -- NULL: no extension (admin login)
+    credential   TEXT,                             -- registration | phone_login | voicemail | keypad | NULL
+    address      TEXT NOT NULL,
+    user_agent   TEXT,
+    ext_counted  INTEGER NOT NULL CHECK (ext_counted IN (0,1)),
+    pair_counted INTEGER NOT NULL CHECK (pair_counted IN (0,1)),
+    addr_counted INTEGER NOT NULL CHECK (addr_counted IN (0,1))
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS lockout_failures_by_ext ON lockout_failures (extension, credential, at);
+  CREATE INDEX IF NOT EXISTS lockout_failures_by_addr ON lockout_failures (address, at);
+  CREATE INDEX IF NOT EXISTS lockout_failures_by_at ON lockout_failures (at);
+
+  CREATE TABLE IF NOT EXISTS extension_locks (
+    extension       TEXT NOT NULL,
+    credential      TEXT NOT NULL,
+    locked_at       TEXT,
+    locked_until    TEXT,                          -- end of the last temporary lock (kept after it ends)
+    permanent       INTEGER NOT NULL DEFAULT 0 CHECK (permanent IN (0,1)),
+    last_failure_at TEXT,
+    last_address    TEXT,
+    last_user_agent TEXT,
+    PRIMARY KEY (extension, credential)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE IF NOT EXISTS extension_lock_history (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    extension  TEXT NOT NULL,
+    credential TEXT NOT NULL,
+    at         TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS extension_lock_history_by_ext ON extension_lock_history (extension, credential, at);
+
+  CREATE TABLE IF NOT EXISTS address_bans (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    cidr        TEXT NOT NULL,                     -- normalised address or CIDR block
+    source      TEXT NOT NULL CHECK (source IN ('auto','manual')),
+    reason      TEXT NOT NULL,
+    hits        INTEGER NOT NULL DEFAULT 0,
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    expires_at  TEXT,                              -- NULL = until removed
+    last_hit_at TEXT
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS address_bans_by_cidr ON address_bans (cidr);
+
+  CREATE TABLE IF NOT EXISTS lockout_allowlist (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    cidr        TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE IF NOT EXISTS lockout_policy (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    policy     TEXT NOT NULL,                      -- JSON, LockoutPolicySchema
+    version    INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+    updated_at TEXT,
+    updated_by TEXT
+  ) STRICT;
+  INSERT OR IGNORE INTO lockout_policy (id, policy, version) VALUES (1, '${JSON.stringify(DEFAULT_LOCKOUT_POLICY)}', 1);
+  `,
+
+  // 9: phone registrations (SPEC F3 "registration"): the address a phone registered from with its extension's
+  // phone password. The PBX knows from it which extension a call comes from; a trusted extension's mailbox
+  // opens without the PIN only for a call from the address its own phone registered from.
+  `
+  CREATE TABLE IF NOT EXISTS device_registrations (
+    extension     TEXT PRIMARY KEY,
+    address       TEXT NOT NULL,
+    user_agent    TEXT,
+    registered_at TEXT NOT NULL,
+    expires_at    TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 /** Recompute pin_policy_versions.implies_current of one kind after its policy changed (few rows). */

@@ -7,6 +7,8 @@ import type {
   CallRouteRequestSchema,
   CredentialParamsSchema,
   CredentialUpdate,
+  DevicePhoneLoginRequestSchema,
+  DeviceRegisterRequestSchema,
   ExtensionListQuerySchema,
   KeypadRequestSchema,
   NumberParamsSchema,
@@ -38,6 +40,10 @@ import type { PbxEvent } from '../shared/events.js';
 import { buildOpenApi } from '../shared/openapi.js';
 import { KEYPAD_TOGGLE_CODE, routeIncomingCall } from '../shared/protection.js';
 import type { EventHub } from './events.js';
+import type { LockoutEngine } from './lockout.js';
+import type { LockCredential } from '../shared/lockout.js';
+import { normaliseAddress } from '../shared/cidr.js';
+import { lockoutHandlers } from './lockout-handlers.js';
 import { HIJACKED, type Handlers, type RequestContext } from './http.js';
 import { newToken, sha256Hex, type Hasher } from './secrets.js';
 import type { Store } from './store.js';
@@ -73,17 +79,24 @@ export function inScope(session: Pick<Session, 'sites'>, siteId: string): boolea
  */
 export function eventVisible(session: Pick<Session, 'sites' | 'role'>, ev: PbxEvent): boolean {
   if (ev.type === 'hello') return true;
-  // Lock rows: staff of the extension's sites (receptionists unlock); bans and lockout settings: admins.
+  // Lock rows: staff of the extension's sites (receptionists unlock); bans: staff (receptionists unban);
+  // the allowlist and the lockout policy: admins.
   if (ev.type === 'lockout.changed') return inScope(session, ev.lock.siteId);
+  if (ev.type === 'ban.changed') return true;
   if ('extension' in ev) return inScope(session, ev.extension.siteId);
   return session.role === 'admin';
 }
+
+/** How long a phone registration lasts (a phone registers again before it ends). */
+export const REGISTRATION_SECONDS = 3600;
 
 export interface AppDeps {
   store: Store;
   hasher: Hasher;
   hub: EventHub;
   clock: () => Date;
+  /** SPEC F3: failed attempts, extension locks and address bans. */
+  lockout: LockoutEngine;
   serverName: string;
   version: string;
 }
@@ -141,8 +154,41 @@ function policyResource(sp: StoredPolicy): PinPolicyResource {
 }
 
 export function createHandlers(deps: AppDeps): Handlers<Session> {
-  const { store, hasher, hub, clock } = deps;
+  const { store, hasher, hub, clock, lockout } = deps;
   const box = hasher.defaultPinBox();
+
+  const publishAll = (events: PbxEvent[]): void => {
+    for (const ev of events) hub.publish(ev);
+  };
+
+  /**
+   * SPEC F3, before any hashing: a banned address or a locked extension credential is refused with exactly
+   * the answer of a wrong password (the 403 every device refusal gets), and no argon2 work at all.
+   */
+  const deviceGate = (ctx: RequestContext, extension: string, credential: LockCredential): void => {
+    const r = store.db.transaction(() => {
+      const verdict = lockout.check({ extension, credential, address: ctx.address, userAgent: ctx.userAgent });
+      if (!verdict.ok && verdict.reason === 'locked') {
+        store.recordAuthFailure({
+          at: clock().toISOString(), kind: credential, extension, address: ctx.address, userAgent: ctx.userAgent, reason: 'locked',
+        });
+      }
+      return verdict;
+    })();
+    if (r.ok) return;
+    publishAll(r.events);
+    throw new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403);
+  };
+
+  /** A failed device attempt: the auth log row and the lockout counters, in one transaction; then the events. */
+  const deviceFailure = (ctx: RequestContext, kind: LockCredential, extension: string, reason: string): void => {
+    const at = clock().toISOString();
+    const events = store.db.transaction(() => {
+      store.recordAuthFailure({ at, kind, extension, address: ctx.address, userAgent: ctx.userAgent, reason });
+      return lockout.failure({ extension, credential: kind, address: ctx.address, userAgent: ctx.userAgent });
+    })();
+    publishAll(events);
+  };
 
   const requireAdmin = (session: Session, what: string): void => {
     if (session.role !== 'admin') {
@@ -244,19 +290,13 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
   };
 
   const voicemailReject = (ctx: RequestContext, extension: string, reason: string): never => {
-    store.recordAuthFailure({
-      at: clock().toISOString(),
-      kind: 'voicemail',
-      extension,
-      address: ctx.address,
-      userAgent: ctx.userAgent,
-      reason,
-    });
+    deviceFailure(ctx, 'voicemail', extension, reason);
     throw new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403);
   };
 
   /** Check a mailbox PIN; the same 403 for every failure. Returns whether the PIN is still the default. */
   const verifyVoicemail = async (ctx: RequestContext, extension: string, pin: string): Promise<{ isDefault: boolean }> => {
+    deviceGate(ctx, extension, 'voicemail');
     const ext = store.getExtension(extension);
     const cred = ext ? store.credentialOf(extension, 'voicemail_pin') : undefined;
     if (!ext || ext.status !== 'active' || !ext.voicemail || !cred) {
@@ -280,7 +320,30 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       ok = await hasher.verify(cred.hash as string, pin);
     }
     if (!ok) return voicemailReject(ctx, extension, 'wrong_pin');
+    lockout.success({ extension, credential: 'voicemail', address: ctx.address });
     return { isDefault: cred.isDefault };
+  };
+
+  /**
+   * Check a device credential other than the mailbox PIN (registration: the phone password; phone login:
+   * the login code). Locked, unknown, inactive, unset and wrong all get the same 403 after the same work.
+   */
+  const verifyDeviceSecret = async (
+    ctx: RequestContext,
+    extension: string,
+    lockCredential: 'registration' | 'phone_login',
+    kind: 'phone_password' | 'login_code',
+    secret: string,
+  ): Promise<void> => {
+    deviceGate(ctx, extension, lockCredential);
+    const ext = store.getExtension(extension);
+    const cred = ext && ext.status === 'active' ? store.credentialOf(extension, kind) : undefined;
+    const ok = cred?.hash ? await hasher.verify(cred.hash, secret) : await hasher.verifyNothing(secret);
+    if (!ok) {
+      deviceFailure(ctx, lockCredential, extension, !ext ? 'unknown_extension' : !cred?.hash ? 'not_set' : 'wrong_password');
+      throw new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403);
+    }
+    lockout.success({ extension, credential: lockCredential, address: ctx.address });
   };
 
   const requireExtension = (number: string, field = 'number'): Extension => {
@@ -364,37 +427,46 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     return updated;
   };
 
-  const keypadReject = (ctx: RequestContext, extension: string, reason: string): never => {
-    store.recordAuthFailure({
-      at: clock().toISOString(),
-      kind: 'keypad',
-      extension,
-      address: ctx.address,
-      userAgent: ctx.userAgent,
-      reason,
-    });
+  /** `counts` false: not a wrong password (it was right, but the protection changed meanwhile). */
+  const keypadReject = (ctx: RequestContext, extension: string, reason: string, counts = true): never => {
+    if (counts) deviceFailure(ctx, 'keypad', extension, reason);
+    else {
+      store.recordAuthFailure({ at: clock().toISOString(), kind: 'keypad', extension, address: ctx.address, userAgent: ctx.userAgent, reason });
+    }
     throw new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403);
   };
 
   return {
+    ...lockoutHandlers<Session>({ lockout, store, hub, inScope }),
     health: () => ({ body: { ok: true, server: deps.serverName, version: deps.version } }),
 
     createSession: async (ctx) => {
       const { username, password } = ctx.body as Out<typeof SessionRequestSchema>;
+      // SPEC F3: a banned address is refused before any hashing, with the answer of a wrong password.
+      const gate = lockout.check({ extension: null, credential: null, address: ctx.address, userAgent: ctx.userAgent });
+      if (!gate.ok) {
+        publishAll(gate.events);
+        throw new AppError('invalid_credentials', 'Wrong username or password', 401);
+      }
       const admin = store.getAdmin(username);
       const ok = admin?.passwordHash
         ? await hasher.verify(admin.passwordHash, password)
         : await hasher.verifyNothing(password);
       const now = clock();
       if (!admin || !ok) {
-        store.recordAuthFailure({
-          at: now.toISOString(),
-          kind: 'admin_login',
-          extension: null,
-          address: ctx.address,
-          userAgent: ctx.userAgent,
-          reason: admin ? 'wrong_password' : 'unknown_user',
-        });
+        // a failed admin login counts toward its address (there is no extension to lock)
+        const events = store.db.transaction(() => {
+          store.recordAuthFailure({
+            at: now.toISOString(),
+            kind: 'admin_login',
+            extension: null,
+            address: ctx.address,
+            userAgent: ctx.userAgent,
+            reason: admin ? 'wrong_password' : 'unknown_user',
+          });
+          return lockout.failure({ extension: null, credential: null, address: ctx.address, userAgent: ctx.userAgent });
+        })();
+        publishAll(events);
         throw new AppError('invalid_credentials', 'Wrong username or password', 401);
       }
       const token = newToken();
@@ -574,7 +646,10 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
         }
       }
       const policy = draft ?? store.getPolicy(kind).policy;
-      const { problems, context } = await credentialProblems(extension ?? null, kind, pin, policy);
+      // The history rule is never decided here: a tester that said "this was one of the last PINs" would let
+      // anyone with the tester find an extension's current PIN (or an old one) without changing anything.
+      // It is listed under `unchecked`; the write paths enforce it.
+      const { problems, context } = await credentialProblems(extension ?? null, kind, pin, { ...policy, historyCount: 0 });
       const unchecked = pinRules(pin, policy, context)
         .filter((r) => r.met === null)
         .map((r) => r.rule);
@@ -672,6 +747,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       const existing = store.defaultPinOf(number);
       const fresh = existing ? null : generateDefaultPin(number, store.getPolicy('voicemail_pin').policy);
       const pendingHash = !existing || existing.hash === null ? await hasher.hash(fresh ?? box.open((existing as { enc: Buffer }).enc, number)) : null;
+      let unlocked: PbxEvent[] = [];
       const updated = commitCredential(
         ext,
         'voicemail_pin',
@@ -681,8 +757,11 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
         () => {
           if (fresh !== null) store.putDefaultPin(number, box.seal(fresh, number), clock().toISOString());
           if (pendingHash !== null) store.setDefaultPinHash(number, pendingHash);
+          // SPEC F2: reset PIN → default *and unlocked*
+          unlocked = lockout.resetLock(number, 'voicemail', { by: ctx.session.username, address: ctx.address });
         },
       );
+      publishAll(unlocked);
       return { body: updated, etag: updated.etag };
     },
 
@@ -744,6 +823,8 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
               type: 'credentials.changed', id, at, number: t.number, kind: 'voicemail_pin', action: 'reset',
               source: 'console', by: who.by, address: who.from, extension: next,
             });
+            // SPEC F2: reset PIN → default *and unlocked*
+            events.push(...lockout.resetLock(t.number, 'voicemail', { by: who.by, address: who.from }));
             results[t.index] = { number: t.number, ok: true, etag: next.etag };
           }
         })();
@@ -800,18 +881,48 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       // The PIN is not asked for, so it is not looked at (and must_change_pin is not answered: the user
       // entered nothing to change).
       if (from !== undefined && from === extension) {
+        // no credential is checked here, but a banned address gets nothing (the answer of a wrong PIN)
+        const gate = lockout.check({ extension: null, credential: null, address: ctx.address, userAgent: ctx.userAgent });
+        if (!gate.ok) throw new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403);
         const ext = store.getExtension(extension);
-        if (ext && ext.status === 'active' && ext.voicemail && ext.voicemailTrusted === true) {
+        // `from` is what the caller says; the PBX believes it only from the address the extension's own phone
+        // registered from (with its phone password), so nobody else can claim to be that phone.
+        const at = clock().toISOString();
+        const reg = store.registrationOf(extension, at);
+        const fromItsPhone = reg !== null && reg.address === (normaliseAddress(ctx.address) ?? ctx.address);
+        if (ext && ext.status === 'active' && ext.voicemail && ext.voicemailTrusted === true && fromItsPhone) {
+          store.audit({ at, actor: 'device', address: ctx.address, action: 'voicemail.trusted_login', target: `extension:${extension}`, detail: {} });
           return { body: { result: 'ok' } };
         }
       }
       if (pin === undefined) {
+        deviceGate(ctx, extension, 'voicemail');
         // the same time and the same answer as a wrong PIN
         await hasher.verifyNothing('');
         return voicemailReject(ctx, extension, 'pin_required');
       }
       const { isDefault } = await verifyVoicemail(ctx, extension, pin);
       return { body: { result: isDefault ? 'must_change_pin' : 'ok' } };
+    },
+
+    deviceRegister: async (ctx) => {
+      const { extension, password } = ctx.body as Out<typeof DeviceRegisterRequestSchema>;
+      await verifyDeviceSecret(ctx, extension, 'registration', 'phone_password', password);
+      const now = clock();
+      store.putRegistration({
+        extension,
+        address: normaliseAddress(ctx.address) ?? ctx.address,
+        userAgent: ctx.userAgent,
+        at: now.toISOString(),
+        expiresAt: new Date(now.getTime() + REGISTRATION_SECONDS * 1000).toISOString(),
+      });
+      return { body: { result: 'registered', expiresSeconds: REGISTRATION_SECONDS } };
+    },
+
+    devicePhoneLogin: async (ctx) => {
+      const { extension, code } = ctx.body as Out<typeof DevicePhoneLoginRequestSchema>;
+      await verifyDeviceSecret(ctx, extension, 'phone_login', 'login_code', code);
+      return { body: { result: 'ok' } };
     },
 
     deviceVoicemailPin: async (ctx) => {
@@ -866,6 +977,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
 
     deviceKeypad: async (ctx) => {
       const { extension, code, digits } = ctx.body as Out<typeof KeypadRequestSchema>;
+      deviceGate(ctx, extension, 'keypad');
       if (code !== KEYPAD_TOGGLE_CODE) {
         await hasher.verifyNothing(digits);
         return keypadReject(ctx, extension, 'unknown_code');
@@ -881,8 +993,9 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       // password changed while we were hashing.
       const current = store.getExtension(extension);
       if (!current || !current.protection.enabled || store.protectionHashOf(extension) !== hash) {
-        return keypadReject(ctx, extension, 'changed_during_check');
+        return keypadReject(ctx, extension, 'changed_during_check', false);
       }
+      lockout.success({ extension, credential: 'keypad', address: ctx.address });
       const state = current.protection.state === 'blocked' ? 'unrestricted' : 'blocked';
       const updated = commitProtection(
         current,

@@ -7,6 +7,7 @@ import { deleteMeta, getMeta, openDb } from './db.js';
 import { EventHub } from './events.js';
 import { authenticator, createHandlers, openApiJson } from './handlers.js';
 import { createHttp, registerRoutes } from './http.js';
+import { LockoutEngine } from './lockout.js';
 import { Hasher, loadPepper } from './secrets.js';
 import {
   ADMIN_PASSWORD_PENDING,
@@ -41,6 +42,8 @@ export interface PbxServer {
   initialAdminPassword: string | null;
   /** The seeded receptionist's password (demo data), on the same run as initialAdminPassword; else null. */
   initialReceptionistPassword: string | null;
+  /** The argon2 gate (tests and benches hold its slots to see the PBX answer 429 deterministically). */
+  hasher: Hasher;
   close(): Promise<void>;
 }
 
@@ -80,7 +83,9 @@ export async function startPbxServer(opts: PbxServerOptions): Promise<PbxServer>
     const store = new Store(db);
     store.deleteExpiredSessions(clock().toISOString());
     const hub = new EventHub(store.lastAuditId());
-    const deps = { store, hasher, hub, clock, serverName, version: SERVER_VERSION };
+    // SPEC F3: every state change is written before the answer (WAL + synchronous=FULL), so it survives kill -9.
+    const lockout = new LockoutEngine(db, clock, (row) => store.audit(row));
+    const deps = { store, hasher, hub, clock, lockout, serverName, version: SERVER_VERSION };
 
     app = createHttp({ quiet });
     registerRoutes(app, createHandlers(deps), authenticator(deps));
@@ -104,6 +109,7 @@ export async function startPbxServer(opts: PbxServerOptions): Promise<PbxServer>
       serverName,
       initialAdminPassword,
       initialReceptionistPassword,
+      hasher,
       close() {
         closing ??= (async () => {
           hub.closeAll();

@@ -639,6 +639,25 @@ export class Store {
   // ---- credentials ----
 
   /** The stored secret of a credential: its hash, or is_default (verify against the default PIN). */
+  /** A phone registered from `address` (replaces its earlier registration). */
+  putRegistration(row: { extension: string; address: string; userAgent: string | null; at: string; expiresAt: string }): void {
+    this.db
+      .prepare(
+        `INSERT INTO device_registrations (extension, address, user_agent, registered_at, expires_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (extension) DO UPDATE SET address = excluded.address, user_agent = excluded.user_agent,
+           registered_at = excluded.registered_at, expires_at = excluded.expires_at`,
+      )
+      .run(row.extension, row.address, row.userAgent, row.at, row.expiresAt);
+  }
+
+  /** Where the extension's phone is registered now (null when never or expired). */
+  registrationOf(extension: string, nowIso: string): { address: string; userAgent: string | null; expiresAt: string } | null {
+    const row = this.db
+      .prepare('SELECT address, user_agent, expires_at FROM device_registrations WHERE extension = ? AND expires_at > ?')
+      .get(extension, nowIso) as { address: string; user_agent: string | null; expires_at: string } | undefined;
+    return row ? { address: row.address, userAgent: row.user_agent, expiresAt: row.expires_at } : null;
+  }
+
   credentialOf(number: string, kind: CredentialKind): { hash: string | null; isDefault: boolean } | undefined {
     const row = this.db.prepare('SELECT hash, is_default FROM credentials WHERE number = ? AND kind = ?').get(number, kind) as
       | { hash: string | null; is_default: 0 | 1 }

@@ -16,6 +16,25 @@ import {
   SiteSchema,
 } from './domain.js';
 import { CredentialKindSchema, PinPolicySchema, PinPresetSchema, PinRuleIdSchema } from './pin-policy.js';
+import {
+  AddressBanListSchema,
+  AddressBanSchema,
+  AllowEntryParamsSchema,
+  AllowEntryRequestSchema,
+  AllowEntrySchema,
+  AllowListSchema,
+  ExtensionLockListSchema,
+  FailureHistogramQuerySchema,
+  FailureHistogramSchema,
+  LockCorrelationSchema,
+  LockoutPolicyResourceSchema,
+  LockoutPolicySchema,
+  LockResetRequestSchema,
+  LockResetResponseSchema,
+  ManualBanRequestSchema,
+  UnbanRequestSchema,
+  UnbanResponseSchema,
+} from './lockout.js';
 
 export const API_BASE = '/api/v1';
 export const DEVICE_BASE = '/device/v1';
@@ -165,6 +184,27 @@ export const VoicemailPinChangeSchema = z
   .strict()
   .meta({ id: 'VoicemailPinChange' });
 
+/** A phone registers (SIP REGISTER stand-in) with its extension's phone password (SPEC F3 "registration"). */
+export const DeviceRegisterRequestSchema = z
+  .object({
+    extension: ExtensionNumberSchema,
+    password: z.string().max(64, { message: 'a phone password is at most 31 characters' }),
+  })
+  .strict()
+  .meta({ id: 'DeviceRegisterRequest' });
+
+export const DeviceRegisterResponseSchema = z
+  .object({ result: z.literal('registered'), expiresSeconds: z.number().int() })
+  .meta({ id: 'DeviceRegisterResponse' });
+
+/** A user signs in on a phone with an extension's login code (SPEC F3 "phone login"; hot desking builds on it). */
+export const DevicePhoneLoginRequestSchema = z
+  .object({ extension: ExtensionNumberSchema, code: DevicePinSchema })
+  .strict()
+  .meta({ id: 'DevicePhoneLoginRequest' });
+
+export const DevicePhoneLoginResponseSchema = z.object({ result: z.literal('ok') }).meta({ id: 'DevicePhoneLoginResponse' });
+
 export const VoicemailPinChangeResponseSchema = z.object({ result: z.literal('ok') }).meta({ id: 'VoicemailPinChangeResponse' });
 
 /** Mark an extension trusted for voicemail sign-in (SPEC F2: no PIN from a trusted extension), or not. */
@@ -199,8 +239,8 @@ export const PinCheckResultSchema = z
     /** The failed rules, in the order the write paths report them; never the PIN. */
     failed: z.array(z.object({ rule: PinRuleIdSchema, message: z.string() })),
     /**
-     * Rules of the policy that were not decided: without an extension, the extension, default-PIN and history
-     * rules; history also when an earlier rule failed (the write paths skip the costly check then too).
+     * Rules of the policy that were not decided: history always (the tester never tells whether a value was
+     * used before); without an extension also the extension and default-PIN rules.
      */
     unchecked: z.array(PinRuleIdSchema),
     /** Which policy was applied. */
@@ -421,11 +461,85 @@ export const routes = {
     operationId: 'checkPinPolicy', siteScoped: true, method: 'POST', path: `${API_BASE}/policies/pin/{kind}/check`,
     summary:
       'Would this PIN pass? The same checks as every write path, against the stored policy of the kind or a draft ' +
-      '(body.policy, its kind must equal the path); with an extension also its number, default PIN and history ' +
-      '(against the hashes, with the policy\'s history length). Writes nothing, never echoes the PIN; ' +
-      '429 with Retry-After when the PBX is busy hashing',
+      '(body.policy, its kind must equal the path); with an extension also its number and default PIN. The history ' +
+      'rule is never decided here (it would reveal current and earlier PINs): it is listed as unchecked and enforced ' +
+      'when a PIN is set. Writes nothing, never echoes the PIN',
     tag: 'credentials', auth: 'session', forbidden: 'test PINs against PIN policies', params: PolicyKindParamsSchema,
-    body: PinCheckRequestSchema, status: 200, response: PinCheckResultSchema, errors: [401, 403, 404, 422, 429],
+    body: PinCheckRequestSchema, status: 200, response: PinCheckResultSchema, errors: [401, 403, 404, 422],
+  }),
+  listExtensionLocks: route({
+    operationId: 'listExtensionLocks', siteScoped: true, method: 'GET', path: `${API_BASE}/lockouts/extensions`,
+    summary:
+      'Blacklisted extensions: every extension credential that is locked, has failures in its window or temporary ' +
+      'locks toward a permanent one (SPEC F3 dashboard rows)',
+    tag: 'lockouts', auth: 'session', roles: STAFF, status: 200, response: ExtensionLockListSchema, errors: [401],
+  }),
+  resetExtensionLocks: route({
+    operationId: 'resetExtensionLocks', siteScoped: true, method: 'POST', path: `${API_BASE}/lockouts/extensions/reset`,
+    summary:
+      'Reset extension lockouts: the lock, the failure counter and the lock history of the listed extensions ' +
+      '(one credential, or all of an extension\'s when none is given), or of all of them (within your sites)',
+    tag: 'lockouts', auth: 'session', roles: STAFF, body: LockResetRequestSchema, status: 200, response: LockResetResponseSchema,
+    errors: [401, 422],
+  }),
+  listAddressBans: route({
+    operationId: 'listAddressBans', method: 'GET', path: `${API_BASE}/lockouts/addresses`,
+    summary: 'Blacklisted addresses: automatic and manual bans in force, newest first',
+    tag: 'lockouts', auth: 'session', roles: STAFF, status: 200, response: AddressBanListSchema, errors: [401],
+  }),
+  addAddressBan: route({
+    operationId: 'addAddressBan', method: 'POST', path: `${API_BASE}/lockouts/addresses`,
+    summary:
+      'Block an address or CIDR block (IPv4 or IPv6) by hand, with a description and an optional duration; ' +
+      '409 ban_covers_you when it would block the address you are calling from',
+    tag: 'lockouts', auth: 'session', forbidden: 'block addresses', body: ManualBanRequestSchema, status: 201,
+    response: AddressBanSchema, errors: [401, 403, 409, 422],
+  }),
+  unbanAddresses: route({
+    operationId: 'unbanAddresses', method: 'POST', path: `${API_BASE}/lockouts/addresses/unban`,
+    summary: 'Remove address bans: some (by id; unknown ids are skipped) or all',
+    tag: 'lockouts', auth: 'session', roles: STAFF, body: UnbanRequestSchema, status: 200, response: UnbanResponseSchema,
+    errors: [401, 422],
+  }),
+  listAllowlist: route({
+    operationId: 'listAllowlist', method: 'GET', path: `${API_BASE}/lockouts/allowlist`,
+    summary: 'Addresses and CIDR blocks that are never banned automatically', tag: 'lockouts', auth: 'session',
+    forbidden: 'read the allowlist', status: 200, response: AllowListSchema, errors: [401, 403],
+  }),
+  addAllowEntry: route({
+    operationId: 'addAllowEntry', method: 'POST', path: `${API_BASE}/lockouts/allowlist`,
+    summary: 'Add an address or CIDR block to the allowlist (the same block again updates its description)',
+    tag: 'lockouts', auth: 'session', forbidden: 'change the allowlist', body: AllowEntryRequestSchema, status: 201,
+    response: AllowEntrySchema, errors: [401, 403, 422],
+  }),
+  deleteAllowEntry: route({
+    operationId: 'deleteAllowEntry', method: 'DELETE', path: `${API_BASE}/lockouts/allowlist/{id}`,
+    summary: 'Remove an allowlist entry', tag: 'lockouts', auth: 'session', forbidden: 'change the allowlist',
+    params: AllowEntryParamsSchema, status: 204, response: null, errors: [401, 403, 404, 422],
+  }),
+  failureHistogram: route({
+    operationId: 'failureHistogram', siteScoped: true, method: 'GET', path: `${API_BASE}/lockouts/histogram`,
+    summary: 'Failed sign-ins per minute over the last hours (24 by default), in total and for the busiest extensions and addresses',
+    tag: 'lockouts', auth: 'session', forbidden: 'read the failure history', query: FailureHistogramQuerySchema, status: 200,
+    response: FailureHistogramSchema, errors: [401, 403, 422],
+  }),
+  lockCorrelation: route({
+    operationId: 'lockCorrelation', siteScoped: true, method: 'GET', path: `${API_BASE}/lockouts/extensions/{number}/correlation`,
+    summary: 'For one extension: which addresses and user agents failed, with which credential, how often and when (24 h)',
+    tag: 'lockouts', auth: 'session', forbidden: 'read the failure history', params: NumberParamsSchema, status: 200,
+    response: LockCorrelationSchema, errors: [401, 403, 404, 422],
+  }),
+  getLockoutPolicy: route({
+    operationId: 'getLockoutPolicy', method: 'GET', path: `${API_BASE}/policies/lockout`,
+    summary: 'The lockout policy: thresholds, windows and durations (SPEC F3 defaults until changed)', tag: 'lockouts',
+    auth: 'session', forbidden: 'read the lockout policy', status: 200, response: LockoutPolicyResourceSchema, etag: true,
+    errors: [401, 403],
+  }),
+  setLockoutPolicy: route({
+    operationId: 'setLockoutPolicy', method: 'PUT', path: `${API_BASE}/policies/lockout`,
+    summary: 'Replace the lockout policy', tag: 'lockouts', auth: 'session', forbidden: 'change the lockout policy',
+    body: LockoutPolicySchema, status: 200, response: LockoutPolicyResourceSchema, ifMatch: true, etag: true,
+    errors: [401, 403, 412, 422, 428],
   }),
   events: route({
     operationId: 'events', siteScoped: true, method: 'GET', path: `${API_BASE}/events`,
@@ -452,6 +566,18 @@ export const routes = {
       '(the same 403 for every refusal)',
     tag: 'device',
     auth: 'device', body: VoicemailLoginRequestSchema, status: 200, response: VoicemailLoginResponseSchema,
+    errors: [403, 422],
+  }),
+  deviceRegister: route({
+    operationId: 'deviceRegister', method: 'POST', path: `${DEVICE_BASE}/register`,
+    summary: 'A phone registers with its extension\'s phone password (the User-Agent header names the phone); the same 403 for every refusal',
+    tag: 'device', auth: 'device', body: DeviceRegisterRequestSchema, status: 200, response: DeviceRegisterResponseSchema,
+    errors: [403, 422],
+  }),
+  devicePhoneLogin: route({
+    operationId: 'devicePhoneLogin', method: 'POST', path: `${DEVICE_BASE}/phone-login`,
+    summary: 'A user signs in on a phone with an extension\'s login code; the same 403 for every refusal',
+    tag: 'device', auth: 'device', body: DevicePhoneLoginRequestSchema, status: 200, response: DevicePhoneLoginResponseSchema,
     errors: [403, 422],
   }),
   deviceVoicemailPin: route({

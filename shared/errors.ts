@@ -18,6 +18,7 @@ export const ErrorCodes = [
   'pin_policy_violation',
   'extension_inactive',
   'conflict',
+  'ban_covers_you',
   'payload_too_large',
   'rate_limited',
   'internal',

@@ -141,27 +141,49 @@ export const ManualBanRequestSchema = z
   .meta({ id: 'ManualBanRequest' });
 export type ManualBanRequest = z.infer<typeof ManualBanRequestSchema>;
 
-/** Unban some bans (by id) or all of them; reset some extension locks or all of them. */
+/**
+ * Exactly one of `ids` / `all: true` (an object with a check rather than a union, so that a bad body gets an
+ * error naming its field instead of "no union member matched").
+ */
+function exactlyOne(what: string) {
+  return (v: { all?: true | undefined } & Record<string, unknown>, ctx: z.RefinementCtx) => {
+    const listed = v[what] !== undefined;
+    if (listed === (v.all === true)) {
+      ctx.addIssue({ code: 'custom', path: [what], params: { rule: 'one_of' }, message: `give either ${what} or all: true (one of them)` });
+    }
+  };
+}
+
+/** Unban some bans (by id) or all of them. */
 export const UnbanRequestSchema = z
-  .union([
-    z.object({ ids: z.array(z.number().int()).min(1).max(10_000) }).strict(),
-    z.object({ all: z.literal(true) }).strict(),
-  ])
+  .object({
+    ids: z.array(z.number().int().positive()).min(1, { message: 'list at least one ban id' }).max(10_000).optional(),
+    all: z.literal(true, { message: 'all must be true (or left out)' }).optional(),
+  })
+  .strict()
+  .superRefine(exactlyOne('ids'))
   .meta({ id: 'UnbanRequest' });
 export type UnbanRequest = z.infer<typeof UnbanRequestSchema>;
 
+/** Reset some extension locks (an extension, optionally one credential) or all of them (within your sites). */
 export const LockResetRequestSchema = z
-  .union([
-    z
-      .object({
-        items: z
-          .array(z.object({ extension: z.string().regex(/^[0-9]{2,10}$/), credential: LockCredentialSchema.optional() }).strict())
-          .min(1)
-          .max(10_000),
-      })
-      .strict(),
-    z.object({ all: z.literal(true) }).strict(),
-  ])
+  .object({
+    items: z
+      .array(
+        z
+          .object({
+            extension: z.string().regex(/^[0-9]{2,10}$/, { message: 'an extension number is 2 to 10 digits' }),
+            credential: LockCredentialSchema.optional(),
+          })
+          .strict(),
+      )
+      .min(1, { message: 'list at least one extension' })
+      .max(10_000)
+      .optional(),
+    all: z.literal(true, { message: 'all must be true (or left out)' }).optional(),
+  })
+  .strict()
+  .superRefine(exactlyOne('items'))
   .meta({ id: 'LockResetRequest' });
 export type LockResetRequest = z.infer<typeof LockResetRequestSchema>;
 
@@ -208,3 +230,28 @@ export const LockCorrelationSchema = z
     ),
   })
   .meta({ id: 'LockCorrelation' });
+export type LockCorrelation = z.infer<typeof LockCorrelationSchema>;
+export type FailureHistogram = z.infer<typeof FailureHistogramSchema>;
+export type AllowEntryRequest = z.input<typeof AllowEntryRequestSchema>;
+
+/** After a reset: how many extension credentials were reset, and their rows now. */
+export const LockResetResponseSchema = z
+  .object({ reset: z.number().int(), items: z.array(ExtensionLockSchema) })
+  .meta({ id: 'LockResetResponse' });
+export type LockResetResponse = z.infer<typeof LockResetResponseSchema>;
+
+/** After an unban: how many bans were removed, and which (as they were). */
+export const UnbanResponseSchema = z
+  .object({ removed: z.number().int(), items: z.array(AddressBanSchema) })
+  .meta({ id: 'UnbanResponse' });
+export type UnbanResponse = z.infer<typeof UnbanResponseSchema>;
+
+export const AllowEntryParamsSchema = z.object({ id: z.coerce.number().int().positive() }).strict();
+
+/** The failure histogram's query: the last `hours` hours (default 24), the `top` busiest series (default 5). */
+export const FailureHistogramQuerySchema = z
+  .object({
+    hours: z.coerce.number().int().min(1).max(24).default(24),
+    top: z.coerce.number().int().min(0).max(20).default(5),
+  })
+  .strict();

@@ -21,6 +21,23 @@ import {
 import { CredentialKindSchema, PinPolicySchema } from './pin-policy.js';
 import { ExtensionCredentialKindSchema, ExtensionNumberSchema, ExtensionSchema, RoleSchema, SiteSchema } from './domain.js';
 import { PbxEventSchema } from './events.js';
+import {
+  AddressBanListSchema,
+  AddressBanSchema,
+  AllowEntryRequestSchema,
+  AllowEntrySchema,
+  AllowListSchema,
+  ExtensionLockListSchema,
+  FailureHistogramSchema,
+  LockCorrelationSchema,
+  LockoutPolicyResourceSchema,
+  LockoutPolicySchema,
+  LockResetRequestSchema,
+  LockResetResponseSchema,
+  ManualBanRequestSchema,
+  UnbanRequestSchema,
+  UnbanResponseSchema,
+} from './lockout.js';
 
 export const RPC_PREFIX = 'warden:';
 
@@ -225,6 +242,29 @@ export const channels = {
     input: z.object({ kind: CredentialKindSchema }).extend(PinCheckRequestSchema.shape).strict(),
     output: PinCheckResultSchema,
   },
+  // ---- lockouts (SPEC F3) ----
+  /** Blacklisted extensions (rows of your sites). */
+  'lockouts.extensions': { input: Empty, output: ExtensionLockListSchema },
+  /** Reset extension lockouts: some (extension, optional credential) or all within your sites. */
+  'lockouts.reset': { input: LockResetRequestSchema, output: LockResetResponseSchema },
+  /** Blacklisted addresses (bans in force). */
+  'lockouts.bans': { input: Empty, output: AddressBanListSchema },
+  /** Block an address or CIDR block by hand (admins). */
+  'lockouts.ban': { input: ManualBanRequestSchema, output: AddressBanSchema },
+  /** Remove bans: some by id, or all. */
+  'lockouts.unban': { input: UnbanRequestSchema, output: UnbanResponseSchema },
+  'lockouts.allowlist': { input: Empty, output: AllowListSchema },
+  'lockouts.allow': { input: AllowEntryRequestSchema, output: AllowEntrySchema },
+  'lockouts.disallow': { input: z.object({ id: z.number().int().positive() }).strict(), output: Ok },
+  /** Failed sign-ins per minute, last `hours` hours (admins). */
+  'lockouts.histogram': {
+    input: z.object({ hours: z.number().int().min(1).max(24).optional(), top: z.number().int().min(0).max(20).optional() }).strict(),
+    output: FailureHistogramSchema,
+  },
+  /** Which addresses and user agents failed against one extension (admins). */
+  'lockouts.correlation': { input: NumberInput, output: LockCorrelationSchema },
+  'policies.lockout.get': { input: Empty, output: LockoutPolicyResourceSchema },
+  'policies.lockout.set': { input: z.object({ etag: EtagSchema, policy: LockoutPolicySchema }).strict(), output: LockoutPolicyResourceSchema },
 } as const;
 
 export type Channel = keyof typeof channels;

@@ -206,5 +206,21 @@ export function createHandlers(services: ConsoleServices): Handlers {
       (await connection.call(routes.setVoicemailTrusted, { params: { number }, ifMatch: etag, body: { trusted } })).data,
     'policies.pin.check': async ({ kind, ...body }) =>
       (await connection.call(routes.checkPinPolicy, { params: { kind }, body })).data,
+    'lockouts.extensions': async () => (await connection.call(routes.listExtensionLocks, {})).data,
+    'lockouts.reset': async (body) => (await connection.call(routes.resetExtensionLocks, { body })).data,
+    'lockouts.bans': async () => (await connection.call(routes.listAddressBans, {})).data,
+    'lockouts.ban': async (body) => (await connection.call(routes.addAddressBan, { body })).data,
+    'lockouts.unban': async (body) => (await connection.call(routes.unbanAddresses, { body })).data,
+    'lockouts.allowlist': async () => (await connection.call(routes.listAllowlist, {})).data,
+    'lockouts.allow': async (body) => (await connection.call(routes.addAllowEntry, { body })).data,
+    'lockouts.disallow': async ({ id }) => {
+      await connection.call(routes.deleteAllowEntry, { params: { id: String(id) } });
+      return { ok: true as const };
+    },
+    'lockouts.histogram': async (query) => (await connection.call(routes.failureHistogram, { query })).data,
+    'lockouts.correlation': async ({ number }) => (await connection.call(routes.lockCorrelation, { params: { number } })).data,
+    'policies.lockout.get': async () => (await connection.call(routes.getLockoutPolicy, {})).data,
+    'policies.lockout.set': async ({ etag, policy }) =>
+      (await connection.call(routes.setLockoutPolicy, { ifMatch: etag, body: policy })).data,
   };
 }

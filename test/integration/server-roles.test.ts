@@ -23,6 +23,11 @@ const RECEPTIONIST_ROUTES = [
   'resetVoicemailPin',
   'bulkResetVoicemailPin',
   'events',
+  // SPEC F3: receptionists reset lockouts and unban addresses
+  'listExtensionLocks',
+  'resetExtensionLocks',
+  'listAddressBans',
+  'unbanAddresses',
 ].sort();
 
 describe('roles: admin and receptionist', () => {
@@ -96,7 +101,7 @@ describe('roles: admin and receptionist', () => {
     expect(forbidden.length).toBeGreaterThan(0);
     const before = await ext('1001');
     for (const [name, def] of forbidden) {
-      const path = pathFor(def.path, { number: '1001', kind: 'voicemail_pin' });
+      const path = pathFor(def.path, { number: '1001', kind: 'voicemail_pin', id: '1' });
       // a body that would be valid for some routes and invalid for others: 403 either way
       const r = await api(receptionToken, def.method, path, {
         ...(def.method === 'GET' ? {} : { body: { nonsense: true } }),

@@ -101,7 +101,15 @@ describe('OpenAPI: who may call each operation', () => {
   it('the new operations are in the document with their roles', () => {
     expect(opOf(routes.setVoicemailTrusted)).toMatchObject({ 'x-roles': ['admin'], 'x-site-scoped': true });
     expect(opOf(routes.checkPinPolicy)).toMatchObject({ 'x-roles': ['admin'], 'x-site-scoped': true });
-    expect(Object.keys(opOf(routes.checkPinPolicy).responses)).toEqual(expect.arrayContaining(['200', '403', '422', '429']));
+    expect(Object.keys(opOf(routes.checkPinPolicy).responses)).toEqual(expect.arrayContaining(['200', '403', '422']));
+    // SPEC F3: receptionists list and reset lockouts and unban; the rest of the lockout routes are admin only
+    for (const r of [routes.listExtensionLocks, routes.resetExtensionLocks, routes.listAddressBans, routes.unbanAddresses]) {
+      expect(opOf(r)['x-roles'], r.operationId).toEqual(['admin', 'receptionist']);
+    }
+    for (const r of [routes.addAddressBan, routes.listAllowlist, routes.addAllowEntry, routes.deleteAllowEntry, routes.failureHistogram, routes.lockCorrelation, routes.getLockoutPolicy, routes.setLockoutPolicy]) {
+      expect(opOf(r)['x-roles'], r.operationId).toEqual(['admin']);
+    }
+    expect(opOf(routes.lockCorrelation)['x-site-scoped']).toBe(true);
     expect(doc.info.description).toContain('x-roles');
   });
 });

@@ -1056,16 +1056,18 @@ function PinTester({ kind, policy, dirty, online }: { kind: CredentialKind; poli
             {pbx ? (
               <span className={`small ${pbx.ok ? 'tester-ok' : 'tester-bad'}`} role="status">
                 {pbx.ok
-                  ? pbx.unchecked.length > 0
+                  ? pbx.unchecked.some((r) => r !== 'pin_reused')
                     ? 'The PBX found no problem (some rules need an extension).'
-                    : 'The PBX would accept it.'
+                    : pbx.unchecked.length > 0
+                      ? 'The PBX found no problem. Whether it was used before is checked when it is set.'
+                      : 'The PBX would accept it.'
                   : `The PBX would refuse it (${pbx.failed.length} ${pbx.failed.length === 1 ? 'rule' : 'rules'}).`}
               </span>
             ) : null}
           </div>
           <p className="muted small">
             {policy.historyCount > 0 || policy.notDefault
-              ? 'The previous-PIN and default-PIN rules need the PBX (it compares with stored hashes); give an extension and check on the PBX. Nothing is changed there.'
+              ? 'The default-PIN rule needs the PBX: give an extension and check on the PBX. The previous-PIN rule is checked only when a PIN is set (the tester never tells whether a value was used before). Nothing is changed there.'
               : 'Asks the PBX to run the same checks as when a value is set. Nothing is changed there.'}
           </p>
           {shownError ? (
