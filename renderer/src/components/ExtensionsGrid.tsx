@@ -72,9 +72,15 @@ interface Props {
   selected: ReadonlySet<string>;
   selectionVersion: number;
   selectAllState: SelectAllState;
+  /** Space, Ctrl+click or the row's box: toggle one row (it becomes the anchor of a Shift range). */
   onToggleSelect: (number: string) => void;
-  /** Select the rows from the active one to `number` (Shift+arrows, Shift+click). */
-  onSelectRange: (fromNumber: string, toNumber: string) => void;
+  /** A plain click on a row (it opens): that row becomes the anchor of a Shift range. */
+  onSetAnchor: (number: string) => void;
+  /**
+   * Shift+click, Shift+arrows (and Home/End/PageUp/PageDown): select the rows from the anchor to `number`.
+   * `fallbackAnchor` (the row that had the focus) is the anchor when there is none yet.
+   */
+  onSelectRange: (toNumber: string, fallbackAnchor: string | null) => void;
   onToggleAllMatching: () => void;
   /** For the PIN age column (re-rendered now and then, not every second). */
   now: number;
@@ -99,6 +105,7 @@ export function ExtensionsGrid({
   selectionVersion,
   selectAllState,
   onToggleSelect,
+  onSetAnchor,
   onSelectRange,
   onToggleAllMatching,
   now,
@@ -153,7 +160,7 @@ export function ExtensionsGrid({
       if (visible.length === 0) return;
       const clamped = Math.max(0, Math.min(visible.length - 1, pos));
       const ext = index.rows[visible[clamped]!]!;
-      if (extend && activePos >= 0) onSelectRange(index.rows[visible[activePos]!]!.number, ext.number);
+      if (extend) onSelectRange(ext.number, activePos >= 0 && activePos < visible.length ? index.rows[visible[activePos]!]!.number : null);
       focusPending.current = true;
       setFocusTick((t) => t + 1);
       onActiveChange(ext.number);
@@ -223,14 +230,28 @@ export function ExtensionsGrid({
     else if (activePos > last) rendered.push({ pos: activePos, start: HEADER_HEIGHT + activePos * ROW_HEIGHT });
   }
 
-  const openRow = useCallback((n: string) => onOpen(n, 'pointer'), [onOpen]);
+  const openRow = useCallback(
+    (n: string) => {
+      onSetAnchor(n);
+      onOpen(n, 'pointer');
+    },
+    [onSetAnchor, onOpen],
+  );
   const activeNumber = activePos >= 0 && activePos < visible.length ? index.rows[visible[activePos]!]!.number : null;
   const activeRef = useRef(activeNumber);
   activeRef.current = activeNumber;
-  const rangeTo = useCallback((n: string) => {
-    if (activeRef.current) onSelectRange(activeRef.current, n);
-    else onToggleSelect(n);
-  }, [onSelectRange, onToggleSelect]);
+  // Shift+click: from the anchor (the row that had the focus when there is none) to the clicked row,
+  // which then becomes the active row. The row's mousedown keeps the focus where it was (and the text
+  // unselected), so the active row read here is still the one from before the click.
+  const rangeTo = useCallback(
+    (n: string) => {
+      onSelectRange(n, activeRef.current);
+      focusPending.current = true;
+      setFocusTick((t) => t + 1);
+      onActiveChange(n);
+    },
+    [onSelectRange, onActiveChange],
+  );
   const focusRow = useCallback((n: string) => onActiveChange(n), [onActiveChange]);
 
   return (
@@ -354,6 +375,11 @@ const Row = memo(function Row({
       tabIndex={active ? 0 : -1}
       className={`grid-row body-row${active ? ' active' : ''}${open ? ' open' : ''}${checked ? ' checked' : ''}`}
       style={{ transform: `translateY(${top}px)` }}
+      onMouseDown={(e) => {
+        // Shift+click selects a range: keep the focus (and so the active row) until the click, and
+        // keep the browser from selecting text across the rows.
+        if (e.shiftKey) e.preventDefault();
+      }}
       onClick={(e) => {
         if (e.shiftKey) onRangeTo(ext.number);
         else if (e.ctrlKey || e.metaKey) onToggleSelect(ext.number);

@@ -55,12 +55,25 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
 
   // ---- selection (for bulk actions) ------------------------------------------------------------
   // One mutable Set (it can hold 100k numbers) plus a version number that tells React it changed.
+  // The selection may hold rows the search or filters hide (the bar says how many): selecting one site,
+  // then "all matching" on another, keeps both. Rows that no longer exist are dropped on each reload.
   const selectedRef = useRef(new Set<string>());
   const [selectionVersion, setSelectionVersion] = useState(0);
-  const [bulkOpen, setBulkOpen] = useState<string[] | null>(null);
-  const changeSelection = useCallback((fn: (s: Set<string>) => void) => {
+  /** The open bulk dialog: its numbers, and a key per opening so that each run starts clean. */
+  const [bulkOpen, setBulkOpen] = useState<{ key: number; numbers: string[] } | null>(null);
+  const bulkKey = useRef(0);
+  // The anchor of Shift ranges: set by a plain click, Space, Ctrl+click or a row's box. `rangeAdded`
+  // is what the current range from it added (so that a shorter range takes back what it no longer covers).
+  const anchorRef = useRef<string | null>(null);
+  const rangeAdded = useRef(new Set<string>());
+  const changeSelection = useCallback((fn: (s: Set<string>) => void, keepRange = false) => {
+    if (!keepRange) rangeAdded.current = new Set();
     fn(selectedRef.current);
     setSelectionVersion((v) => v + 1);
+  }, []);
+  const setAnchor = useCallback((n: string) => {
+    anchorRef.current = n;
+    rangeAdded.current = new Set();
   }, []);
 
   // ---- data ----------------------------------------------------------------------------------
@@ -86,6 +99,11 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
 
   const scrollResetKey = `${query.search}\u0000${query.site}\u0000${query.type}\u0000${query.protection}\u0000${query.pin}\u0000${query.sortKey}\u0000${query.sortDir}`;
 
+  // Other rows, another order: a Shift range goes on from the anchor but no longer takes anything back.
+  useEffect(() => {
+    rangeAdded.current = new Set();
+  }, [scrollResetKey]);
+
   const selected = selectedRef.current;
   const selectedVisible = useMemo(() => {
     if (!index || selected.size === 0) return 0;
@@ -98,8 +116,11 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
     selectedVisible === 0 ? 'none' : selectedVisible === visible.length ? 'all' : 'some';
 
   const onToggleSelect = useCallback(
-    (n: string) => changeSelection((s) => (s.has(n) ? s.delete(n) : s.add(n))),
-    [changeSelection],
+    (n: string) => {
+      setAnchor(n);
+      changeSelection((s) => (s.has(n) ? s.delete(n) : s.add(n)));
+    },
+    [changeSelection, setAnchor],
   );
   // The selection callbacks read the current rows through refs, so that they stay the same functions from
   // one keystroke to the next: the table's rows are memoised on them (a new function per keystroke would
@@ -120,26 +141,63 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
     });
   }, [changeSelection]);
   const onSelectRange = useCallback(
-    (from: string, to: string) => {
+    (to: string, fallbackAnchor: string | null) => {
       const { index, visible } = rowsRef.current;
       if (!index) return;
-      const a = index.indexOf(from);
-      const b = index.indexOf(to);
-      let pa = -1;
-      let pb = -1;
-      for (let k = 0; k < visible.length; k++) {
-        if (visible[k] === a) pa = k;
-        if (visible[k] === b) pb = k;
-      }
+      /** Where a number is in the rows shown, or -1. */
+      const posOf = (n: string | null) => {
+        const ri = n === null ? -1 : index.indexOf(n);
+        if (ri < 0) return -1;
+        for (let k = 0; k < visible.length; k++) if (visible[k] === ri) return k;
+        return -1;
+      };
+      const pb = posOf(to);
       if (pb < 0) return;
-      if (pa < 0) pa = pb;
+      let pa = posOf(anchorRef.current);
+      if (pa < 0) {
+        // No anchor yet (or it is hidden now): the row that had the focus, else the target itself.
+        pa = posOf(fallbackAnchor);
+        setAnchor(pa < 0 ? to : fallbackAnchor!);
+        if (pa < 0) pa = pb;
+      }
       changeSelection((s) => {
-        for (let k = Math.min(pa, pb); k <= Math.max(pa, pb); k++) s.add(index.rows[visible[k]!]!.number);
-      });
+        // The range from this anchor replaces the previous one; what was selected before it stays.
+        for (const n of rangeAdded.current) s.delete(n);
+        const added = new Set<string>();
+        for (let k = Math.min(pa, pb); k <= Math.max(pa, pb); k++) {
+          const n = index.rows[visible[k]!]!.number;
+          if (!s.has(n)) {
+            s.add(n);
+            added.add(n);
+          }
+        }
+        rangeAdded.current = added;
+      }, true);
     },
-    [changeSelection],
+    [changeSelection, setAnchor],
   );
   const clearSelection = useCallback(() => changeSelection((s) => s.clear()), [changeSelection]);
+
+  // After a reload (back online, a policy change) some numbers may no longer exist: drop them from the
+  // selection, and the anchor with them. Live row updates never remove a row, so the reload is enough.
+  const prunedFor = useRef(index);
+  useEffect(() => {
+    if (!index || prunedFor.current === index) return;
+    prunedFor.current = index;
+    if (anchorRef.current !== null && !index.get(anchorRef.current)) anchorRef.current = null;
+    const s = selectedRef.current;
+    let gone = false;
+    for (const n of s) {
+      if (!index.get(n)) {
+        gone = true;
+        break;
+      }
+    }
+    if (gone) changeSelection((sel) => {
+      for (const n of sel) if (!index.get(n)) sel.delete(n);
+    });
+  }, [index, changeSelection]);
+
   const openBulkReset = () => {
     if (!index) return;
     // In the order the table shows them, then any selected rows the filter hides.
@@ -152,8 +210,8 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
         seen.add(n);
       }
     }
-    for (const n of selected) if (!seen.has(n)) order.push(n);
-    setBulkOpen(order);
+    for (const n of selected) if (!seen.has(n) && index.get(n)) order.push(n);
+    setBulkOpen({ key: ++bulkKey.current, numbers: order });
   };
 
   const setSearch = (search: string) => setQuery((q) => ({ ...q, search }));
@@ -379,6 +437,7 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
               selectionVersion={selectionVersion}
               selectAllState={selectAllState}
               onToggleSelect={onToggleSelect}
+              onSetAnchor={setAnchor}
               onSelectRange={onSelectRange}
               onToggleAllMatching={onToggleAllMatching}
               now={now}
@@ -440,8 +499,10 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
       </div>
       {bulkOpen && index ? (
         <BulkResetDialog
-          numbers={bulkOpen}
+          key={bulkOpen.key}
+          numbers={bulkOpen.numbers}
           nameOf={(n) => index.get(n)?.label ?? ''}
+          online={online}
           onClose={() => setBulkOpen(null)}
           onSelectOnly={(numbers) =>
             changeSelection((s) => {
