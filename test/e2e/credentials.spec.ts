@@ -195,6 +195,14 @@ test('an admin marks an extension trusted from the keyboard: its own phone reach
   /** The phone's mailbox sign-in (device API), without a PIN. */
   const signIn = (from: string) =>
     requestFrom(`${app.pbxUrl}/device/v1/voicemail/login`, { method: 'POST', body: { extension: n, from } });
+  // The PBX knows a call comes from the extension's own phone when it comes from the address that phone
+  // registered from (with its phone password); here: this test's address.
+  const cur = await api<Ext & { etag: string }>('GET', `/extensions/${n}`);
+  const pw = await api('PUT', `/extensions/${n}/credentials/phone_password`, { value: '583920' }, { 'If-Match': cur.body.etag });
+  expect(pw.status).toBe(200);
+  const reg = await requestFrom(`${app.pbxUrl}/device/v1/register`, { method: 'POST', body: { extension: n, password: '583920' } });
+  expect(reg.body).toEqual({ result: 'registered', expiresSeconds: 3600 });
+
   // Before: not trusted, so even the own phone needs the PIN.
   expect((await signIn(n)).status).toBe(403);
 
@@ -209,6 +217,8 @@ test('an admin marks an extension trusted from the keyboard: its own phone reach
   const creds = detail.getByRole('region', { name: 'Credentials' });
   const trusted = creds.getByRole('checkbox', { name: /trusted/i });
   await expect(trusted).not.toBeChecked();
+  // the phone password set above has reached the console (live event): the detail is the latest version
+  await expect(creds).toContainText('Set just now');
   let tabs = 0;
   while (!(await trusted.evaluate((el) => el === document.activeElement)) && tabs < 60) {
     await page.keyboard.press('Tab');
