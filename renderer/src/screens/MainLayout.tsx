@@ -1,6 +1,7 @@
 // The connected console: a header that says where you are connected and as whom, with the screens
-// (Reception, the receptionist's start screen; Extensions, the admin's; PIN policies, admins only —
-// the PBX refuses policy changes from a receptionist, so the tab is not shown), the connection banner when the
+// (Reception, the receptionist's start screen; Extensions, the admin's; Lockouts, for both roles, with the
+// number of locked extensions; PIN policies, admins only — the PBX refuses policy changes from a
+// receptionist, so the tab is not shown), the connection banner when the
 // PBX goes away, and the current screen. While offline the screen stays mounted, so edits in
 // progress stay in their forms.
 import { useEffect, useState } from 'react';
@@ -9,7 +10,10 @@ import { call, errorBody } from '../api';
 import { ErrorIcon } from '../components/icons';
 import { useNow } from '../lib/time';
 import { RoleContext } from '../lib/role';
+import { lockedCount, useLockouts } from '../lib/lockouts';
+import { startDesktopAlerts } from '../lib/notify';
 import { ExtensionsScreen } from './ExtensionsScreen';
+import { LockoutsScreen } from './LockoutsScreen';
 import { PoliciesScreen } from './PoliciesScreen';
 import { ReceptionScreen } from './ReceptionScreen';
 
@@ -19,11 +23,12 @@ interface Props {
   onStatus: (status: ConnectionStatus) => void;
 }
 
-type Screen = 'reception' | 'extensions' | 'policies';
+type Screen = 'reception' | 'extensions' | 'lockouts' | 'policies';
 
 const SCREENS: ReadonlyArray<{ key: Screen; label: string; adminOnly: boolean }> = [
   { key: 'reception', label: 'Reception', adminOnly: false },
   { key: 'extensions', label: 'Extensions', adminOnly: false },
+  { key: 'lockouts', label: 'Lockouts', adminOnly: false },
   { key: 'policies', label: 'PIN policies', adminOnly: true },
 ];
 
@@ -40,6 +45,10 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
   const admin = status.role === 'admin';
   // Only admins see (and can stay on) the admin-only screens.
   const current: Screen = !admin && SCREENS.some((s) => s.key === screen.screen && s.adminOnly) ? startScreen : screen.screen;
+
+  // Desktop alerts for new locks and blocks, whatever screen is open (only once turned on, from a button).
+  const role = status.role;
+  useEffect(() => startDesktopAlerts(() => setScreen({ role, screen: 'lockouts' })), [role]);
 
   const disconnect = async () => {
     setDisconnecting(true);
@@ -74,6 +83,7 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
               onClick={() => setScreen({ role: status.role, screen: key })}
             >
               {label}
+              {key === 'lockouts' ? <LockedCount onlineEpoch={onlineEpoch} /> : null}
             </button>
           ))}
         </nav>
@@ -110,11 +120,30 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
           <ReceptionScreen onlineEpoch={onlineEpoch} online={online} />
         ) : current === 'policies' ? (
           <PoliciesScreen onlineEpoch={onlineEpoch} online={online} />
+        ) : current === 'lockouts' ? (
+          <LockoutsScreen onlineEpoch={onlineEpoch} online={online} />
         ) : (
           <ExtensionsScreen onlineEpoch={onlineEpoch} online={online} />
         )}
       </RoleContext.Provider>
     </div>
+  );
+}
+
+/**
+ * The number of extension credentials locked now, next to "Lockouts" (and the store kept live for the whole
+ * session, so the Reception card and the Lockouts screen open with current data).
+ */
+function LockedCount({ onlineEpoch }: { onlineEpoch: number }) {
+  const { tables } = useLockouts(onlineEpoch);
+  const now = useNow(1000);
+  const n = lockedCount(tables, now);
+  if (n === 0) return null;
+  return (
+    <span className="nav-count">
+      {n}
+      <span className="sr-only">{` locked extension${n === 1 ? '' : 's'}`}</span>
+    </span>
   );
 }
 

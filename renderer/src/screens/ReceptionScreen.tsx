@@ -1,7 +1,9 @@
 // Reception (the start screen of the receptionist role, reachable by admins too): one big search box,
 // up to 8 results as you type (from the same local index as the extensions table), and a large card for
 // the chosen extension with its state as badges and big actions: Block/Unblock and Reset PIN (then the
-// default PIN, large, with a printable slip). Every action has a key; `?` lists them.
+// default PIN, large, with a printable slip), and — when failed sign-ins locked it (SPEC F3) — its lock state
+// per credential (counting down to the end of a temporary lock, or "permanent") with a big Unlock action.
+// Every action has a key; `?` lists them.
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type RefObject } from 'react';
 import type { Extension } from '../../../shared/domain';
 import { EXTENSION_TYPE_LABEL } from '../../../shared/domain';
@@ -12,6 +14,10 @@ import { BlockIcon, ErrorIcon, LockIcon } from '../components/icons';
 import type { Query } from '../lib/extensionIndex';
 import { useExtensionIndex } from '../lib/useExtensionIndex';
 import { DoneStatus } from '../components/Field';
+import { LOCK_CREDENTIAL_LABEL, type ExtensionLock } from '../../../shared/lockout';
+import { countdownWords, formatCountdown, lockBlockedAt, lockRemainingMs, locksByNumber, useLockouts, type LockoutStore } from '../lib/lockouts';
+import { useNow } from '../lib/time';
+import './lockouts.css';
 
 const MAX_RESULTS = 8;
 const QUERY: Omit<Query, 'search'> = { site: '', type: '', protection: 'any', pin: 'any', sortKey: 'number', sortDir: 'asc' };
@@ -22,6 +28,7 @@ const SHORTCUTS: Array<{ keys: string[]; what: string }> = [
   { keys: ['Enter'], what: 'Choose the highlighted extension (or the first one)' },
   { keys: ['b'], what: 'Block or unblock the chosen phone' },
   { keys: ['r'], what: 'Reset the voicemail PIN of the chosen extension' },
+  { keys: ['u'], what: 'Unlock the chosen extension (locked after failed sign-ins)' },
   { keys: ['Esc'], what: 'Cancel, close, or clear the search' },
   { keys: ['?'], what: 'Show this list' },
 ];
@@ -57,6 +64,9 @@ export function ReceptionScreen({ onlineEpoch, online }: Props) {
   // ---- data: the same local index as the extensions screen ------------------------------------
 
   const { index, version, loadError, load, applyUpdate } = useExtensionIndex(onlineEpoch);
+  // Lock state (SPEC F3): the live store shared with the Lockouts screen.
+  const lockouts = useLockouts(onlineEpoch);
+  const locksOf = useMemo(() => locksByNumber(lockouts.tables), [lockouts.tables]);
 
   // ---- search --------------------------------------------------------------------------------------
 
@@ -134,6 +144,8 @@ export function ReceptionScreen({ onlineEpoch, online }: Props) {
         if (cardRef.current?.toggleBlock()) e.preventDefault();
       } else if (e.key === 'r') {
         if (cardRef.current?.askReset()) e.preventDefault();
+      } else if (e.key === 'u') {
+        if (cardRef.current?.unlock()) e.preventDefault();
       }
     };
     window.addEventListener('keydown', onKey);
@@ -239,11 +251,13 @@ export function ReceptionScreen({ onlineEpoch, online }: Props) {
           online={online}
           onUpdated={applyUpdate}
           onFindAnother={focusSearch}
+          locks={locksOf.get(chosenExt.number) ?? NO_LOCKS}
+          lockStore={lockouts.store}
         />
       ) : index ? (
         <p className="reception-placeholder muted">
-          Type a number or a name above, then choose the extension to block or unblock its phone or reset its voicemail
-          PIN.
+          Type a number or a name above, then choose the extension to block or unblock its phone, reset its voicemail
+          PIN or unlock it after failed sign-ins.
         </p>
       ) : null}
 
@@ -262,7 +276,11 @@ interface CardHandle {
   toggleBlock(): boolean;
   /** The `r` key: ask to confirm a PIN reset when possible. */
   askReset(): boolean;
+  /** The `u` key: unlock the extension when it is locked. */
+  unlock(): boolean;
 }
+
+const NO_LOCKS: ExtensionLock[] = [];
 
 interface CardProps {
   handleRef: RefObject<CardHandle | null>;
@@ -272,15 +290,18 @@ interface CardProps {
   online: boolean;
   onUpdated: (ext: Extension) => void;
   onFindAnother: () => void;
+  /** This extension's lock rows (SPEC F3), live. */
+  locks: ExtensionLock[];
+  lockStore: LockoutStore;
 }
 
-function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdated, onFindAnother }: CardProps) {
+function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdated, onFindAnother, locks, lockStore }: CardProps) {
   const ids = useId();
   const headingRef = useRef<HTMLHeadingElement>(null);
   const blockRef = useRef<HTMLButtonElement>(null);
   const resetRef = useRef<HTMLButtonElement>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
-  const [busy, setBusy] = useState<'block' | 'reset' | null>(null);
+  const [busy, setBusy] = useState<'block' | 'reset' | 'unlock' | null>(null);
   const [confirmReset, setConfirmReset] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -309,6 +330,32 @@ function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdate
 
   const canBlock = blockDisabledReason === null && busy === null && online;
   const canReset = resetDisabledReason === null && busy === null && online && !confirmReset;
+
+  // ---- lock state (SPEC F3) ----
+  const now = useNow(1000);
+  const lockedRows = locks.filter((l) => lockBlockedAt(l, now));
+  const locked = lockedRows.length > 0;
+  const failingRows = locks.filter((l) => !lockBlockedAt(l, now) && l.failures > 0);
+  const unlockRef = useRef<HTMLButtonElement>(null);
+  const canUnlock = locked && busy === null && online;
+
+  const unlock = async () => {
+    setBusy('unlock');
+    setError(null);
+    setDone(null);
+    try {
+      const asked = [{ extension: ext.number }];
+      const res = await call('lockouts.reset', { items: asked });
+      lockStore.applyReset(res, asked);
+      setDone(`Unlocked. ${ext.number} can sign in again (the failed sign-ins are forgotten).`);
+      requestAnimationFrame(() => headingRef.current?.focus());
+    } catch (e) {
+      setError(errorBody(e).message);
+      requestAnimationFrame(() => unlockRef.current?.focus());
+    } finally {
+      setBusy(null);
+    }
+  };
 
   /** A 412: the card already shows what the PBX has now (from the answer or a reload). */
   const conflictMessage = async (body: ErrorBody): Promise<string> => {
@@ -371,7 +418,7 @@ function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdate
     setError(null);
   };
 
-  const state = { canBlock, canReset, toggleBlock, askReset };
+  const state = { canBlock, canReset, canUnlock, toggleBlock, askReset, unlock };
   const stateRef = useRef(state);
   stateRef.current = state;
   useEffect(() => {
@@ -384,6 +431,11 @@ function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdate
       askReset() {
         if (!stateRef.current.canReset) return false;
         stateRef.current.askReset();
+        return true;
+      },
+      unlock() {
+        if (!stateRef.current.canUnlock) return false;
+        void stateRef.current.unlock();
         return true;
       },
     };
@@ -412,12 +464,70 @@ function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdate
           ) : (
             <li className="big-badge badge-off">Not protected</li>
           )}
+          {lockedRows.map((l) => (
+            <li key={l.credential} className="big-badge badge-locked">
+              <LockIcon />
+              {`${LOCK_CREDENTIAL_LABEL[l.credential]} locked${l.permanent ? ' (permanent)' : ''}`}
+            </li>
+          ))}
           {pinMeta?.isDefault ? <li className="big-badge badge-default-pin">Default PIN</li> : null}
           {!active ? <li className="big-badge badge-off">Inactive</li> : null}
         </ul>
       </div>
 
+      {locked ? (
+        <ul className="lock-lines" aria-label="Locks">
+          {lockedRows.map((l) => {
+            const left = lockRemainingMs(l, now);
+            return (
+              <li key={l.credential}>
+                <strong>{LOCK_CREDENTIAL_LABEL[l.credential]}</strong>
+                {l.permanent ? (
+                  <span>{': locked permanently after repeated failed sign-ins. It stays locked until someone unlocks it.'}</span>
+                ) : (
+                  <span>
+                    {`: locked after ${l.failures} failed sign-ins${l.lastAddress ? ` (last from ${l.lastAddress})` : ''}. Unlocks by itself in `}
+                    <span className="countdown" aria-label={left !== null ? countdownWords(left) : undefined}>
+                      {left !== null ? formatCountdown(left) : '—'}
+                    </span>
+                    .
+                  </span>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      ) : failingRows.length > 0 ? (
+        <p className="muted">
+          {failingRows
+            .map((l) => `${l.failures} failed ${LOCK_CREDENTIAL_LABEL[l.credential].toLowerCase()} sign-in${l.failures === 1 ? '' : 's'} recently (locks at ${l.maxFailures}).`)
+            .join(' ')}
+        </p>
+      ) : null}
+
       <div className="reception-actions">
+        {locked ? (
+          <div className="reception-action">
+            <button
+              type="button"
+              ref={unlockRef}
+              className="btn huge primary"
+              onClick={() => void unlock()}
+              disabled={!canUnlock}
+              aria-busy={busy === 'unlock' || undefined}
+              aria-keyshortcuts="u"
+            >
+              <LockIcon open />
+              Unlock
+              <kbd aria-hidden="true">u</kbd>
+            </button>
+            <p className="action-why muted">
+              {lockedRows.some((l) => l.permanent)
+                ? 'Ends the lock now: the phone or mailbox can sign in again.'
+                : 'Ends the lock now instead of waiting; the failed sign-ins are forgotten.'}
+            </p>
+          </div>
+        ) : null}
         <div className="reception-action">
           <button
             type="button"
