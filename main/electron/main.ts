@@ -1,6 +1,6 @@
 // Electron composition root — the ONLY folder that imports electron.
 // Window hardening: sandbox, contextIsolation, no nodeIntegration, strict CSP, navigation and
-// window.open blocked, permission requests denied, every IPC message's sender checked.
+// window.open blocked, permission requests denied (but notifications), every IPC message's sender checked.
 import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -70,8 +70,9 @@ async function main(): Promise<void> {
   // The first-run admin password is not printed here (a GUI app's stdout ends in system logs): the
   // console keeps it in the keychain, or in memory until the vault is created.
 
-  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  // Only desktop notifications (new locks and bans, when the user turns alerts on); everything else denied.
+  session.defaultSession.setPermissionRequestHandler((_wc, perm, cb) => cb(perm === 'notifications'));
+  session.defaultSession.setPermissionCheckHandler((_wc, perm) => perm === 'notifications');
   // file:// pages get their policy from the <meta> tag (same source: shared/csp.ts); this header
   // covers anything the session loads over a protocol that has headers.
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {

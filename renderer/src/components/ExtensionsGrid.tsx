@@ -9,6 +9,9 @@ import { EXTENSION_TYPE_LABEL } from '../../../shared/domain';
 import type { ExtensionIndex, SortDir, SortKey } from '../lib/extensionIndex';
 import { pinHealth, pinSetAt, policyFit, protectionBadge, type PinHealth, type PolicyFit } from '../lib/extensionIndex';
 import { ageText } from '../lib/time';
+import type { ExtensionLock } from '../../../shared/lockout';
+import { LOCK_CREDENTIAL_LABEL } from '../../../shared/lockout';
+import { lockBlockedAt } from '../lib/lockouts';
 
 export const ROW_HEIGHT = 44;
 const HEADER_HEIGHT = 44;
@@ -39,6 +42,31 @@ const FIT_TITLE: Record<PolicyFit, string> = {
   no: 'Did not meet the policy when it was set',
   na: 'A default PIN or no PIN: changed at the first voicemail sign-in',
 };
+
+const clock = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+
+/**
+ * The lock column (SPEC F3): "Locked" while any credential of the extension is locked (permanent first),
+ * "N failed" while failures count toward a lock, nothing otherwise. The title says which and until when.
+ */
+export function lockCell(locks: readonly ExtensionLock[] | undefined, nowMs: number): { text: string; tone: 'locked' | 'failures' | 'none'; title?: string } {
+  if (!locks || locks.length === 0) return { text: '—', tone: 'none' };
+  const locked = locks.filter((l) => lockBlockedAt(l, nowMs));
+  if (locked.length > 0) {
+    const permanent = locked.some((l) => l.permanent);
+    const title = locked
+      .map((l) => `${LOCK_CREDENTIAL_LABEL[l.credential]} locked ${l.permanent || l.lockedUntil === null ? 'until an admin or receptionist unlocks it' : `until ${clock(l.lockedUntil)}`}`)
+      .join('; ');
+    return { text: permanent ? 'Locked (permanent)' : 'Locked', tone: 'locked', title };
+  }
+  const failures = locks.reduce((n, l) => n + l.failures, 0);
+  if (failures === 0) return { text: '—', tone: 'none' };
+  const title = locks
+    .filter((l) => l.failures > 0)
+    .map((l) => `${LOCK_CREDENTIAL_LABEL[l.credential]}: ${l.failures} of ${l.maxFailures} failed sign-ins before a lock`)
+    .join('; ');
+  return { text: `${failures} failed`, tone: 'failures', title };
+}
 
 /** What the select-all box in the header shows. */
 export type SelectAllState = 'none' | 'some' | 'all';
@@ -84,6 +112,10 @@ interface Props {
   onToggleAllMatching: () => void;
   /** For the PIN age column (re-rendered now and then, not every second). */
   now: number;
+  /** Lock rows by extension number (the Lockouts store), for the lock column. */
+  locks: ReadonlyMap<string, ExtensionLock[]>;
+  /** For the lock column: when a lock ends (ticks more often than `now`). */
+  lockNow: number;
 }
 
 export function ExtensionsGrid({
@@ -109,6 +141,8 @@ export function ExtensionsGrid({
   onSelectRange,
   onToggleAllMatching,
   now,
+  locks,
+  lockNow,
 }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const focusPending = useRef(false);
@@ -261,7 +295,7 @@ export function ExtensionsGrid({
       role="grid"
       aria-label="Extensions"
       aria-rowcount={visible.length + 1}
-      aria-colcount={COLUMNS.length + 1}
+      aria-colcount={COLUMNS.length + 2}
       aria-multiselectable="true"
       data-selection={selectionVersion}
       data-version={version}
@@ -302,11 +336,15 @@ export function ExtensionsGrid({
               </div>
             );
           })}
+          <div role="columnheader" className="cell c-lock plain-head" title="Locked after failed sign-ins (SPEC F3); unlock on the Lockouts screen or the reception card">
+            Lock
+          </div>
         </div>
       </div>
       <div role="rowgroup" className="grid-rows" style={{ height: Math.max(0, virtualizer.getTotalSize() - HEADER_HEIGHT) }}>
         {rendered.map(({ pos, start }) => {
           const ext = index.rows[visible[pos]!]!;
+          const lock = lockCell(locks.get(ext.number), lockNow);
           return (
             <Row
               key={ext.number}
@@ -318,6 +356,9 @@ export function ExtensionsGrid({
               open={ext.number === openNumber}
               checked={selected.has(ext.number)}
               now={now}
+              lockText={lock.text}
+              lockTone={lock.tone}
+              lockTitle={lock.title}
               onOpen={openRow}
               onFocusRow={focusRow}
               onToggleSelect={onToggleSelect}
@@ -339,6 +380,10 @@ interface RowProps {
   open: boolean;
   checked: boolean;
   now: number;
+  /** The lock column's text, tone and title (primitives, so the memoised row re-renders only on change). */
+  lockText: string;
+  lockTone: 'locked' | 'failures' | 'none';
+  lockTitle: string | undefined;
   onOpen: (number: string) => void;
   onFocusRow: (number: string) => void;
   onToggleSelect: (number: string) => void;
@@ -354,6 +399,9 @@ const Row = memo(function Row({
   open,
   checked,
   now,
+  lockText,
+  lockTone,
+  lockTitle,
   onOpen,
   onFocusRow,
   onToggleSelect,
@@ -431,6 +479,9 @@ const Row = memo(function Row({
       </div>
       <div role="gridcell" className={`cell c-compliance fit-${fit}`} title={FIT_TITLE[fit]}>
         {FIT_TEXT[fit]}
+      </div>
+      <div role="gridcell" className={`cell c-lock lock-${lockTone}`} title={lockTitle}>
+        {lockTone === 'locked' ? <span className="badge badge-lock">{lockText}</span> : lockText}
       </div>
     </div>
   );

@@ -11,6 +11,7 @@ import { ErrorIcon } from '../components/icons';
 import type { PinFilter, ProtectionFilter, Query, SortKey } from '../lib/extensionIndex';
 import { useExtensionIndex } from '../lib/useExtensionIndex';
 import { formatCount, useNow } from '../lib/time';
+import { locksByNumber, useLockouts } from '../lib/lockouts';
 
 const EMPTY = new Int32Array(0);
 
@@ -52,6 +53,10 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
   const searchRef = useRef<HTMLInputElement>(null);
   const gridRef = useRef<GridHandle>(null);
   const now = useNow(60_000);
+  // SPEC F3: the lock column follows the Lockouts store (live events), and notices a lock's end within 10 s.
+  const lockNow = useNow(10_000);
+  const { tables: lockTables } = useLockouts(onlineEpoch);
+  const locks = useMemo(() => locksByNumber(lockTables), [lockTables]);
 
   // ---- selection (for bulk actions) ------------------------------------------------------------
   // One mutable Set (it can hold 100k numbers) plus a version number that tells React it changed.
@@ -441,6 +446,8 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
               onSelectRange={onSelectRange}
               onToggleAllMatching={onToggleAllMatching}
               now={now}
+              locks={locks}
+              lockNow={lockNow}
             />
           ) : null}
           {index && visible.length === 0 ? (
