@@ -59,10 +59,12 @@ export function lockCell(locks: readonly ExtensionLock[] | undefined, nowMs: num
       .join('; ');
     return { text: permanent ? 'Locked (permanent)' : 'Locked', tone: 'locked', title };
   }
-  const failures = locks.reduce((n, l) => n + l.failures, 0);
+  // A lock that ran out: the failures that caused it no longer count on the PBX (its list says so at the next
+  // reload; no event comes when a lock simply ends).
+  const counting = locks.filter((l) => !l.blocked && l.failures > 0);
+  const failures = counting.reduce((n, l) => n + l.failures, 0);
   if (failures === 0) return { text: '—', tone: 'none' };
-  const title = locks
-    .filter((l) => l.failures > 0)
+  const title = counting
     .map((l) => `${LOCK_CREDENTIAL_LABEL[l.credential]}: ${l.failures} of ${l.maxFailures} failed sign-ins before a lock`)
     .join('; ');
   return { text: `${failures} failed`, tone: 'failures', title };
