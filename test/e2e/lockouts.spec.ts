@@ -7,7 +7,8 @@
 //    form with a clear message, a good one appears as a row. Screenshots in light and dark mode.
 // 2. The receptionist (the seeded `reception` account, Headquarters) keeps the Lockouts screen open in one tab
 //    and Reception in another: five wrong PINs lock another extension, its row appears live, the reception
-//    card shows the lock with a countdown, Unlock (the `u` key) unlocks it, and the row disappears live.
+//    card shows the lock with a countdown, Unlock (the `u` key) unlocks it, and the row disappears live; a ban
+//    an administrator adds and removes comes and goes live on the receptionist's screen as well.
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
 import { adminToken, shot } from '../support/e2e.js';
@@ -347,5 +348,14 @@ test('a receptionist sees a lock appear live, unlocks it from the reception card
   await expect(firstRow.getByRole('checkbox')).toBeChecked();
   await page.getByRole('button', { name: 'Reset selected (1)' }).click();
   await expect(firstRow).toHaveCount(0);
+
+  // Bans reach the receptionist live too (ban.changed events, no re-reading): an administrator blocks an
+  // address and unblocks it again; the row comes and goes well within the expect timeout (5 s).
+  const added = await api<{ id: number }>('POST', '/lockouts/addresses', { cidr: '203.0.113.7', description: 'e2e: live for the receptionist' });
+  expect(added.status).toBe(201);
+  const liveBan = banRows(page).filter({ hasText: '203.0.113.7' });
+  await expect(liveBan).toHaveCount(1);
+  expect((await api('POST', '/lockouts/addresses/unban', { ids: [added.body.id] })).status).toBe(200);
+  await expect(liveBan).toHaveCount(0);
   await desk.close();
 });

@@ -340,16 +340,27 @@ describe('the live store', () => {
     expect(h.store.getSnapshot().tables.bans.size).toBe(0);
   });
 
-  it('reloads the bans on their own (receptionists get no ban events)', async () => {
+  it('keeps the bans current from ban events alone (no polling), and reads them again after a stream gap', async () => {
     const h = harness();
     const release = h.store.retain();
+    h.setBans([ban({ id: 3 })]);
     h.store.loadForEpoch(1);
     h.loads[0]!.resolve({ locks: [locked()], bans: [] });
     await tick();
-    h.setBans([ban({ id: 9 })]);
-    await h.store.reloadBans();
+    expect([...h.store.getSnapshot().tables.bans.keys()]).toEqual([3]);
+    // Every session (receptionists too) gets ban events: they patch the list without another load.
+    h.pbx(banEvent(ban({ id: 9 }), 'added'));
+    h.pbx(banEvent(ban({ id: 3 }), 'removed'));
+    expect([...h.store.getSnapshot().tables.bans.keys()]).toEqual([9]);
+    expect(h.loads).toHaveLength(1);
+    // Events may have been missed: the resync reads both lists again.
+    h.setBans([ban({ id: 9 }), ban({ id: 10 })]);
+    h.emit({ kind: 'resync' });
+    expect(h.loads).toHaveLength(2);
+    h.loads[1]!.resolve({ locks: [locked()], bans: [] });
+    await tick();
     const s = h.store.getSnapshot();
-    expect([...s.tables.bans.keys()]).toEqual([9]);
+    expect([...s.tables.bans.keys()].sort((a, b) => a - b)).toEqual([9, 10]);
     expect(s.tables.locks.size).toBe(1);
     release();
   });

@@ -16,6 +16,7 @@ import { protectionBadge } from '../lib/extensionIndex';
 import { useIsReceptionist } from '../lib/role';
 import { BADGE_TEXT } from './ExtensionsGrid';
 import { BlockIcon, CheckIcon, CrossIcon, DotIcon, ErrorIcon, LockIcon } from './icons';
+import { ErrorNotice } from './ErrorNotice';
 import { DoneStatus } from './Field';
 
 interface Props {
@@ -348,21 +349,7 @@ function ProtectionForm({ ext, onUpdated }: Props) {
 
       {conflict ? <ConflictView boxRef={conflictRef} conflict={conflict} onUsePbx={usePbxVersion} onApplyAgain={applyAgain} busy={busy !== null} /> : null}
 
-      {error ? (
-        <div className="notice error" role="alert" ref={errorRef}>
-          <ErrorIcon />
-          <div>
-            <span>{error.message}</span>
-            {error.details && error.details.length > 1 ? (
-              <ul className="detail-list">
-                {error.details.map((d, i) => (
-                  <li key={i}>{d.message}</li>
-                ))}
-              </ul>
-            ) : null}
-          </div>
-        </div>
-      ) : null}
+      {error ? <ErrorNotice error={error} boxRef={errorRef} listFrom={2} /> : null}
 
       <DoneStatus text={done} />
 

@@ -6,7 +6,8 @@
 // How it stays current:
 // - loaded whole (`lockouts.extensions` + `lockouts.bans`) when the connection comes (back) online, and again
 //   after a gap in the event stream (`resync`: events may have been missed);
-// - then patched by live events: `lockout.changed` carries the row after the change, `ban.changed` the ban;
+// - then patched by live events: `lockout.changed` carries the row after the change, `ban.changed` the ban
+//   (both reach receptionists as well as admins, so nobody polls);
 // - events that arrive while a load is on its way are kept and applied on top of the loaded lists, in order
 //   (a row in the answer may be older than such an event, never newer than the events after it);
 // - an event older than one already applied to the same row (by event id) is ignored;
@@ -18,8 +19,6 @@ import { useEffect, useSyncExternalStore } from 'react';
 import type { AddressBan, ExtensionLock, LockResetResponse, UnbanResponse } from '../../../shared/lockout';
 import type { PbxEvent } from '../../../shared/events';
 import type { ErrorBody } from '../../../shared/errors';
-// (The Window augmentation, so that this file type-checks from the test project too, which imports it.)
-import type {} from '../global';
 import { call, errorBody, type StreamEvent } from '../api';
 import { subscribeEvents } from './events';
 
@@ -169,13 +168,15 @@ export function banRemainingMs(ban: AddressBan, nowMs: number): number | null {
   return Number.isNaN(t) ? null : clampRemaining(t, ban.createdAt, nowMs);
 }
 
+/** Days, hours, minutes and seconds of a countdown, rounded up to the second. */
+function countdownParts(ms: number): { d: number; h: number; m: number; s: number } {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  return { d: Math.floor(total / 86_400), h: Math.floor((total % 86_400) / 3600), m: Math.floor((total % 3600) / 60), s: total % 60 };
+}
+
 /** A countdown for a table cell: "0:42", "9:58", "1:05:09", "2 d 03:00:00"; rounded up to the second. */
 export function formatCountdown(ms: number): string {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  const d = Math.floor(total / 86_400);
-  const h = Math.floor((total % 86_400) / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
+  const { d, h, m, s } = countdownParts(ms);
   const pad = (n: number) => String(n).padStart(2, '0');
   if (d > 0) return `${d} d ${pad(h)}:${pad(m)}:${pad(s)}`;
   if (h > 0) return `${h}:${pad(m)}:${pad(s)}`;
@@ -184,11 +185,7 @@ export function formatCountdown(ms: number): string {
 
 /** The same in words, for screen readers and the reception card: "9 minutes 58 seconds". */
 export function countdownWords(ms: number): string {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  const d = Math.floor(total / 86_400);
-  const h = Math.floor((total % 86_400) / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
+  const { d, h, m, s } = countdownParts(ms);
   const part = (n: number, unit: string) => (n === 0 ? null : `${n} ${unit}${n === 1 ? '' : 's'}`);
   const parts = [part(d, 'day'), part(h, 'hour'), part(m, 'minute'), d > 0 || h > 0 ? null : part(s, 'second')].filter(Boolean);
   return parts.length > 0 ? parts.join(' ') : 'less than a second';
@@ -355,20 +352,6 @@ export class LockoutStore {
       if (seq !== this.loadSeq) return;
       this.pending = null;
       this.set({ status: this.snap.status === 'ready' ? 'ready' : 'failed', error: this.deps.errorBody(e) });
-    }
-  }
-
-  /** Reload the bans only (receptionists get no ban events: the screen polls). */
-  async reloadBans(): Promise<void> {
-    const seq = this.loadSeq;
-    try {
-      const bans = await this.deps.loadBans();
-      if (seq !== this.loadSeq) return;
-      const b = new Map<number, AddressBan>();
-      for (const ban of bans.items) b.set(ban.id, ban);
-      this.set({ tables: { ...this.snap.tables, bans: b } });
-    } catch {
-      // the next full load or poll tries again
     }
   }
 

@@ -31,9 +31,13 @@ import {
 import { parseCidr } from '../../../shared/cidr';
 import type { ErrorBody } from '../../../shared/errors';
 import { call, errorBody } from '../api';
+import { BulkTableSection, RowCheckbox, SelectAllCheckbox, useSelection } from '../components/BulkTableSection';
 import { DoneStatus, Field } from '../components/Field';
+import { ErrorLine, ErrorNotice } from '../components/ErrorNotice';
 import { ErrorIcon } from '../components/icons';
 import { LockChart } from '../components/LockChart';
+import { PolicyConflict, type PolicyRow } from '../components/PolicyConflict';
+import { PolicyFormActions, saveBlockedReason } from '../components/PolicyFormActions';
 import { subscribeEvents } from '../lib/events';
 import {
   banRemainingMs,
@@ -42,10 +46,8 @@ import {
   lockBlockedAt,
   lockKey,
   lockRemainingMs,
-  pruneSelection,
   sortedBans,
   sortedLocks,
-  toggleSelection,
   useLockouts,
   type LockoutStore,
 } from '../lib/lockouts';
@@ -70,13 +72,6 @@ export function LockoutsScreen({ onlineEpoch, online }: Props) {
 
   const locks = useMemo(() => sortedLocks(tables, now), [tables, now]);
   const bans = useMemo(() => sortedBans(tables, now), [tables, now]);
-
-  // Receptionists get no ban events from the PBX: keep their list fresh by asking now and then.
-  useEffect(() => {
-    if (admin || !online) return;
-    const id = setInterval(() => void store.reloadBans(), 15_000);
-    return () => clearInterval(id);
-  }, [admin, online, store]);
 
   const attemptsLock = attemptsOf ? locks.find((l) => l.extension === attemptsOf) : undefined;
 
@@ -183,68 +178,7 @@ function DesktopAlerts() {
   );
 }
 
-// ---- selectable table helpers --------------------------------------------------------------------------
-
-/** Ctrl+A selects every row; ↑/↓ move between the rows' checkboxes (Space toggles, natively). */
-function tableKeys(e: ReactKeyboardEvent<HTMLElement>, selectAll: () => void): void {
-  const target = e.target as HTMLElement;
-  if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'a') {
-    if (target.matches('input[type="text"], input:not([type]), input[type="search"], textarea')) return;
-    e.preventDefault();
-    selectAll();
-    return;
-  }
-  if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && target.matches('input.row-check')) {
-    const boxes = [...e.currentTarget.querySelectorAll<HTMLInputElement>('input.row-check')];
-    const i = boxes.indexOf(target as HTMLInputElement);
-    const next = boxes[e.key === 'ArrowDown' ? i + 1 : i - 1];
-    if (next) {
-      e.preventDefault();
-      next.focus();
-    }
-  }
-}
-
-function Confirm({
-  text,
-  yes,
-  busy,
-  onYes,
-  onCancel,
-}: {
-  text: string;
-  yes: string;
-  busy: boolean;
-  onYes: () => void;
-  onCancel: () => void;
-}) {
-  const ref = useRef<HTMLButtonElement>(null);
-  useEffect(() => ref.current?.focus(), []);
-  return (
-    <div
-      className="confirm-box"
-      role="group"
-      aria-label="Confirm"
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') {
-          e.preventDefault();
-          e.stopPropagation();
-          onCancel();
-        }
-      }}
-    >
-      <p>{text}</p>
-      <div className="form-actions">
-        <button type="button" ref={ref} className="btn danger" onClick={onYes} disabled={busy} aria-busy={busy || undefined}>
-          {yes}
-        </button>
-        <button type="button" className="btn" onClick={onCancel} disabled={busy}>
-          Cancel
-        </button>
-      </div>
-    </div>
-  );
-}
+// ---- table cells ----------------------------------------------------------------------------------------
 
 function Countdown({ ms }: { ms: number }) {
   return (
@@ -282,111 +216,46 @@ function LockTable({
   attemptsOf: string | null;
   onAttempts: (number: string) => void;
 }) {
-  const ids = useId();
-  const headingRef = useRef<HTMLHeadingElement>(null);
-  const [selectedRaw, setSelected] = useState<Set<string>>(new Set());
-  const selected = pruneSelection(selectedRaw, rows.map(lockKey));
-  const [confirmAll, setConfirmAll] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [err, setErr] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const selection = useSelection(rows.map(lockKey));
   const blockedCount = rows.filter((r) => lockBlockedAt(r, now)).length;
 
   const reset = async (which: 'selected' | 'all') => {
-    setBusy(true);
-    setErr(null);
-    setDone(null);
-    try {
-      const items =
-        which === 'all'
-          ? undefined
-          : rows.filter((r) => selected.has(lockKey(r))).map((r) => ({ extension: r.extension, credential: r.credential }));
-      const res = await call('lockouts.reset', items ? { items } : { all: true });
-      store.applyReset(res, items ?? rows.map((r) => ({ extension: r.extension, credential: r.credential })));
-      setSelected(new Set());
-      setConfirmAll(false);
-      setDone(
-        res.reset === 0
-          ? 'Nothing to reset: those rows had already been reset.'
-          : `Reset ${res.reset} extension lock${res.reset === 1 ? '' : 's'}. The phones can sign in again.`,
-      );
-      requestAnimationFrame(() => headingRef.current?.focus());
-    } catch (e) {
-      setErr(errorBody(e).message);
-    } finally {
-      setBusy(false);
-    }
+    const items =
+      which === 'all'
+        ? undefined
+        : rows.filter((r) => selection.selected.has(lockKey(r))).map((r) => ({ extension: r.extension, credential: r.credential }));
+    const res = await call('lockouts.reset', items ? { items } : { all: true });
+    store.applyReset(res, items ?? rows.map((r) => ({ extension: r.extension, credential: r.credential })));
+    return res.reset === 0
+      ? 'Nothing to reset: those rows had already been reset.'
+      : `Reset ${res.reset} extension lock${res.reset === 1 ? '' : 's'}. The phones can sign in again.`;
   };
 
-  const allChecked = rows.length > 0 && selected.size === rows.length;
   return (
-    <section className="lock-section" aria-labelledby={`${ids}-title`}>
-      <div className="section-head">
-        <h2 id={`${ids}-title`} ref={headingRef} tabIndex={-1}>
-          Blacklisted extensions
-        </h2>
-        <span className="count" role="status">
-          {rows.length === 0 ? '' : `${rows.length} row${rows.length === 1 ? '' : 's'}, ${blockedCount} locked now`}
-        </span>
-        <div className="section-actions">
-          <button type="button" className="btn small-btn" onClick={() => setConfirmAll(true)} disabled={rows.length === 0 || busy || !online || confirmAll}>
-            Reset all…
-          </button>
-        </div>
-      </div>
-
-      {confirmAll ? (
-        <Confirm
-          text={`Reset all ${rows.length} extension lock${rows.length === 1 ? '' : 's'} and their failure counters? Locked phones and mailboxes can sign in again at once.`}
-          yes={`Yes, reset all ${rows.length}`}
-          busy={busy}
-          onYes={() => void reset('all')}
-          onCancel={() => setConfirmAll(false)}
-        />
-      ) : null}
-
-      {selected.size > 0 ? (
-        <div className="bulk-bar" role="group" aria-label="Selected extensions">
-          <span className="bulk-count">{`${selected.size} selected`}</span>
-          <div className="bulk-actions">
-            <button type="button" className="btn primary small-btn" onClick={() => void reset('selected')} disabled={busy || !online} aria-busy={busy || undefined}>
-              {`Reset selected (${selected.size})`}
-            </button>
-            <button type="button" className="btn small-btn" onClick={() => setSelected(new Set())} disabled={busy}>
-              Clear selection
-            </button>
-          </div>
-        </div>
-      ) : null}
-
-      {err ? (
-        <div className="notice error" role="alert">
-          <ErrorIcon /> <span>{err}</span>
-        </div>
-      ) : null}
-      <DoneStatus text={done} />
-
-      {rows.length === 0 ? (
-        <div className="lock-empty">
+    <BulkTableSection
+      title="Blacklisted extensions"
+      count={rows.length === 0 ? '' : `${rows.length} row${rows.length === 1 ? '' : 's'}, ${blockedCount} locked now`}
+      allAction="Reset all…"
+      confirmText={`Reset all ${rows.length} extension lock${rows.length === 1 ? '' : 's'} and their failure counters? Locked phones and mailboxes can sign in again at once.`}
+      confirmYes={`Yes, reset all ${rows.length}`}
+      selectionLabel="Selected extensions"
+      selectedAction="Reset selected"
+      online={online}
+      selection={selection}
+      run={reset}
+      empty={
+        <>
           <p className="empty-title">No extension is locked.</p>
           <p className="muted">Extensions appear here after failed sign-ins.</p>
-        </div>
-      ) : (
-        <div className="table-wrap" onKeyDown={(e) => tableKeys(e, () => setSelected(new Set(rows.map(lockKey))))}>
-          <table className="data-table lock-table" aria-labelledby={`${ids}-title`} aria-describedby={`${ids}-keys`}>
+        </>
+      }
+    >
+      {(titleId) => (
+        <>
+          <table className="data-table lock-table" aria-labelledby={titleId} aria-describedby={`${titleId}-keys`}>
             <thead>
               <tr>
-                <th scope="col" className="c-check">
-                  <input
-                    type="checkbox"
-                    aria-label="Select all extensions"
-                    checked={allChecked}
-                    ref={(el) => {
-                      if (el) el.indeterminate = selected.size > 0 && !allChecked;
-                    }}
-                    onChange={() => setSelected(allChecked ? new Set() : new Set(rows.map(lockKey)))}
-                  />
-                </th>
+                <SelectAllCheckbox selection={selection} label="Select all extensions" />
                 <th scope="col">Extension</th>
                 <th scope="col">Credential</th>
                 <th scope="col">Blocked</th>
@@ -407,19 +276,11 @@ function LockTable({
                 const key = lockKey(r);
                 const blocked = lockBlockedAt(r, now);
                 const remaining = lockRemainingMs(r, now);
-                const checked = selected.has(key);
+                const checked = selection.selected.has(key);
                 const what = `${r.extension} ${LOCK_CREDENTIAL_LABEL[r.credential]}`;
                 return (
                   <tr key={key} className={`${checked ? 'checked' : ''}${blocked ? ' locked' : ''}${attemptsOf === r.extension ? ' open' : ''}`} data-key={key}>
-                    <td className="c-check">
-                      <input
-                        type="checkbox"
-                        className="row-check"
-                        aria-label={`Select ${what}`}
-                        checked={checked}
-                        onChange={() => setSelected((s) => toggleSelection(pruneSelection(s, rows.map(lockKey)), key))}
-                      />
-                    </td>
+                    <RowCheckbox selection={selection} rowKey={key} label={`Select ${what}`} />
                     <td className="c-ext">
                       <span className="ext-number">{r.extension}</span>
                       {r.label ? <span className="ext-name">{r.label}</span> : null}
@@ -468,13 +329,13 @@ function LockTable({
               })}
             </tbody>
           </table>
-          <p id={`${ids}-keys`} className="muted small table-keys">
+          <p id={`${titleId}-keys`} className="muted small table-keys">
             Select rows with <kbd>Space</kbd>, all with <kbd>Ctrl</kbd>+<kbd>A</kbd>; <kbd>↑</kbd> <kbd>↓</kbd> move between rows.
             A permanent lock stays until someone resets it.
           </p>
-        </div>
+        </>
       )}
-    </section>
+    </BulkTableSection>
   );
 }
 
@@ -535,11 +396,7 @@ function CorrelationPanel({ number, label, online, onClose }: { number: string; 
           </button>
         </div>
       </div>
-      {err ? (
-        <div className="notice error" role="alert">
-          <ErrorIcon /> <span>{err}</span>
-        </div>
-      ) : null}
+      <ErrorLine text={err} />
       {!data && !err ? <p className="loading">Loading…</p> : null}
       {data && data.rows.length === 0 ? <p className="muted">No failed sign-in against this extension in the last 24 hours.</p> : null}
       {data && data.rows.length > 0 ? (
@@ -588,166 +445,93 @@ function CorrelationPanel({ number, label, online, onClose }: { number: string; 
 // ---- blacklisted addresses --------------------------------------------------------------------------------
 
 function BanTable({ rows, now, online, store, admin }: { rows: AddressBan[]; now: number; online: boolean; store: LockoutStore; admin: boolean }) {
-  const ids = useId();
-  const headingRef = useRef<HTMLHeadingElement>(null);
-  const [selectedRaw, setSelected] = useState<Set<number>>(new Set());
-  const selected = pruneSelection(selectedRaw, rows.map((r) => r.id));
-  const [confirmAll, setConfirmAll] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [err, setErr] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const selection = useSelection(rows.map((r) => r.id));
 
   const unban = async (which: 'selected' | 'all') => {
-    setBusy(true);
-    setErr(null);
-    setDone(null);
-    try {
-      const res = await call('lockouts.unban', which === 'all' ? { all: true } : { ids: [...selected] });
-      store.applyUnban(res);
-      setSelected(new Set());
-      setConfirmAll(false);
-      setDone(res.removed === 0 ? 'Nothing to unblock: those blocks had already ended.' : `Unblocked ${res.removed} address${res.removed === 1 ? '' : 'es'}.`);
-      requestAnimationFrame(() => headingRef.current?.focus());
-    } catch (e) {
-      setErr(errorBody(e).message);
-    } finally {
-      setBusy(false);
-    }
+    const res = await call('lockouts.unban', which === 'all' ? { all: true } : { ids: [...selection.selected] });
+    store.applyUnban(res);
+    return res.removed === 0 ? 'Nothing to unblock: those blocks had already ended.' : `Unblocked ${res.removed} address${res.removed === 1 ? '' : 'es'}.`;
   };
 
-  const allChecked = rows.length > 0 && selected.size === rows.length;
   return (
-    <section className="lock-section" aria-labelledby={`${ids}-title`}>
-      <div className="section-head">
-        <h2 id={`${ids}-title`} ref={headingRef} tabIndex={-1}>
-          Blacklisted addresses
-        </h2>
-        <span className="count" role="status">
-          {rows.length === 0 ? '' : `${rows.length} blocked`}
-        </span>
-        <div className="section-actions">
-          <button type="button" className="btn small-btn" onClick={() => setConfirmAll(true)} disabled={rows.length === 0 || busy || !online || confirmAll}>
-            Unban all…
-          </button>
-        </div>
-      </div>
-
-      {confirmAll ? (
-        <Confirm
-          text={`Unblock all ${rows.length} address${rows.length === 1 ? '' : 'es'}, automatic and manual blocks alike?`}
-          yes={`Yes, unban all ${rows.length}`}
-          busy={busy}
-          onYes={() => void unban('all')}
-          onCancel={() => setConfirmAll(false)}
-        />
-      ) : null}
-
-      {selected.size > 0 ? (
-        <div className="bulk-bar" role="group" aria-label="Selected addresses">
-          <span className="bulk-count">{`${selected.size} selected`}</span>
-          <div className="bulk-actions">
-            <button type="button" className="btn primary small-btn" onClick={() => void unban('selected')} disabled={busy || !online} aria-busy={busy || undefined}>
-              {`Unban selected (${selected.size})`}
-            </button>
-            <button type="button" className="btn small-btn" onClick={() => setSelected(new Set())} disabled={busy}>
-              Clear selection
-            </button>
-          </div>
-        </div>
-      ) : null}
-
-      {err ? (
-        <div className="notice error" role="alert">
-          <ErrorIcon /> <span>{err}</span>
-        </div>
-      ) : null}
-      <DoneStatus text={done} />
-
-      {rows.length === 0 ? (
-        <div className="lock-empty">
+    <BulkTableSection
+      title="Blacklisted addresses"
+      count={rows.length === 0 ? '' : `${rows.length} blocked`}
+      allAction="Unban all…"
+      confirmText={`Unblock all ${rows.length} address${rows.length === 1 ? '' : 'es'}, automatic and manual blocks alike?`}
+      confirmYes={`Yes, unban all ${rows.length}`}
+      selectionLabel="Selected addresses"
+      selectedAction="Unban selected"
+      online={online}
+      selection={selection}
+      run={unban}
+      empty={
+        <>
           <p className="empty-title">No address is blocked.</p>
           <p className="muted">
             {admin
               ? 'Addresses appear here after repeated failed sign-ins from them, or when you block one below.'
               : 'Addresses appear here after repeated failed sign-ins from them, or when an administrator blocks one.'}
           </p>
-        </div>
-      ) : (
-        <div className="table-wrap" onKeyDown={(e) => tableKeys(e, () => setSelected(new Set(rows.map((r) => r.id))))}>
-          <table className="data-table ban-table" aria-labelledby={`${ids}-title`}>
-            <thead>
-              <tr>
-                <th scope="col" className="c-check">
-                  <input
-                    type="checkbox"
-                    aria-label="Select all addresses"
-                    checked={allChecked}
-                    ref={(el) => {
-                      if (el) el.indeterminate = selected.size > 0 && !allChecked;
-                    }}
-                    onChange={() => setSelected(allChecked ? new Set() : new Set(rows.map((r) => r.id)))}
-                  />
-                </th>
-                <th scope="col">Address or network</th>
-                <th scope="col">Added by</th>
-                <th scope="col">Reason</th>
-                <th scope="col" className="num">
-                  Hits
-                </th>
-                <th scope="col">Blocked since</th>
-                <th scope="col">Expires</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((b) => {
-                const remaining = banRemainingMs(b, now);
-                const checked = selected.has(b.id);
-                return (
-                  <tr key={b.id} className={checked ? 'checked' : undefined}>
-                    <td className="c-check">
-                      <input
-                        type="checkbox"
-                        className="row-check"
-                        aria-label={`Select ${b.cidr}`}
-                        checked={checked}
-                        onChange={() => setSelected((s) => toggleSelection(pruneSelection(s, rows.map((r) => r.id)), b.id))}
-                      />
-                    </td>
-                    <td className="mono">{b.cidr}</td>
-                    <td>
-                      {b.addedBy === 'auto' ? (
-                        <span className="tag subtle">Automatic</span>
-                      ) : (
-                        <span>
-                          <span className="tag">Manual</span>
-                          <span className="small">{b.createdBy}</span>
-                        </span>
-                      )}
-                    </td>
-                    <td className="c-reason">{b.reason}</td>
-                    <td className="num" title={b.lastHitAt ? `Last refused ${absoluteTime(b.lastHitAt)}` : undefined}>
-                      {formatCount(b.hits)}
-                    </td>
-                    <td>
-                      <When iso={b.createdAt} now={now} />
-                    </td>
-                    <td>
-                      {remaining === null ? (
-                        <strong>Until removed</strong>
-                      ) : (
-                        <span title={b.expiresAt ? absoluteTime(b.expiresAt) : undefined}>
-                          in <Countdown ms={remaining} />
-                        </span>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        </>
+      }
+    >
+      {(titleId) => (
+        <table className="data-table ban-table" aria-labelledby={titleId}>
+          <thead>
+            <tr>
+              <SelectAllCheckbox selection={selection} label="Select all addresses" />
+              <th scope="col">Address or network</th>
+              <th scope="col">Added by</th>
+              <th scope="col">Reason</th>
+              <th scope="col" className="num">
+                Hits
+              </th>
+              <th scope="col">Blocked since</th>
+              <th scope="col">Expires</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((b) => {
+              const remaining = banRemainingMs(b, now);
+              const checked = selection.selected.has(b.id);
+              return (
+                <tr key={b.id} className={checked ? 'checked' : undefined}>
+                  <RowCheckbox selection={selection} rowKey={b.id} label={`Select ${b.cidr}`} />
+                  <td className="mono">{b.cidr}</td>
+                  <td>
+                    {b.addedBy === 'auto' ? (
+                      <span className="tag subtle">Automatic</span>
+                    ) : (
+                      <span>
+                        <span className="tag">Manual</span>
+                        <span className="small">{b.createdBy}</span>
+                      </span>
+                    )}
+                  </td>
+                  <td className="c-reason">{b.reason}</td>
+                  <td className="num" title={b.lastHitAt ? `Last refused ${absoluteTime(b.lastHitAt)}` : undefined}>
+                    {formatCount(b.hits)}
+                  </td>
+                  <td>
+                    <When iso={b.createdAt} now={now} />
+                  </td>
+                  <td>
+                    {remaining === null ? (
+                      <strong>Until removed</strong>
+                    ) : (
+                      <span title={b.expiresAt ? absoluteTime(b.expiresAt) : undefined}>
+                        in <Countdown ms={remaining} />
+                      </span>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
       )}
-    </section>
+    </BulkTableSection>
   );
 }
 
@@ -961,11 +745,7 @@ function FailureChart({ online, onlineEpoch }: { online: boolean; onlineEpoch: n
           </button>
         </div>
       </div>
-      {err ? (
-        <div className="notice error" role="alert">
-          <ErrorIcon /> <span>{`The chart could not be loaded: ${err}`}</span>
-        </div>
-      ) : null}
+      <ErrorLine text={err ? `The chart could not be loaded: ${err}` : null} />
       {data ? <LockChart histogram={data} /> : !err ? <p className="loading">Loading the chart…</p> : null}
     </section>
   );
@@ -1057,14 +837,11 @@ function AllowlistPanel({ online, onlineEpoch }: { online: boolean; onlineEpoch:
         <h2 id={`${ids}-title`}>Allowlist</h2>
       </div>
       <p className="muted small">Addresses and networks here are never blocked automatically (e.g. the office network). Manual blocks still apply.</p>
-      {loadErr ? (
-        <div className="notice error" role="alert">
-          <ErrorIcon /> <span>{`The allowlist could not be loaded: ${loadErr}`}</span>
-          <button type="button" className="btn small-btn" onClick={() => void load()} disabled={!online}>
-            Try again
-          </button>
-        </div>
-      ) : null}
+      <ErrorLine text={loadErr ? `The allowlist could not be loaded: ${loadErr}` : null}>
+        <button type="button" className="btn small-btn" onClick={() => void load()} disabled={!online}>
+          Try again
+        </button>
+      </ErrorLine>
       {items && items.length === 0 ? <p className="muted">The allowlist is empty: any address can be blocked after failed sign-ins.</p> : null}
       {items && items.length > 0 ? (
         <div className="table-wrap">
@@ -1132,11 +909,7 @@ function AllowlistPanel({ online, onlineEpoch }: { online: boolean; onlineEpoch:
           </button>
         </div>
       </form>
-      {err ? (
-        <div className="notice error" role="alert">
-          <ErrorIcon /> <span>{err}</span>
-        </div>
-      ) : null}
+      <ErrorLine text={err} />
       <DoneStatus text={done} />
     </section>
   );
@@ -1249,7 +1022,7 @@ function parsePolicyDraft(d: PolicyDraft): { policy: LockoutPolicy | null; error
   return { policy: ok ? r.data : null, errors };
 }
 
-function describeLockoutPolicy(p: LockoutPolicy): Array<{ label: string; value: string }> {
+function describeLockoutPolicy(p: LockoutPolicy): PolicyRow[] {
   return POLICY_FIELDS.map((f) => {
     const v = getPath(p, f.path);
     return { label: f.label, value: f.seconds ? `${v} (${durationWords(v)})` : String(v) };
@@ -1307,12 +1080,11 @@ function LockoutPolicyEditor({ online, onlineEpoch }: { online: boolean; onlineE
     return (
       <section className="lock-section policy-editor" aria-labelledby={`${ids}-title`}>
         <h2 id={`${ids}-title`}>Lockout policy</h2>
-        <div className="notice error" role="alert">
-          <ErrorIcon /> <span>{`The lockout policy could not be loaded: ${loadErr}`}</span>
+        <ErrorLine text={`The lockout policy could not be loaded: ${loadErr}`}>
           <button type="button" className="btn small-btn" onClick={() => void load(false)} disabled={!online}>
             Try again
           </button>
-        </div>
+        </ErrorLine>
       </section>
     );
   }
@@ -1336,11 +1108,7 @@ function LockoutPolicyEditor({ online, onlineEpoch }: { online: boolean; onlineE
   const errorPaths = POLICY_FIELDS.map((f) => f.path).filter((p) => parsed.errors[p]);
   const isDefault = parsed.policy !== null && JSON.stringify(parsed.policy) === JSON.stringify(LockoutPolicySchema.parse(DEFAULT_LOCKOUT_POLICY));
 
-  let blocked: string | null = null;
-  if (conflict) blocked = 'Choose a version in the box above first.';
-  else if (errorPaths.length > 0) blocked = `Fix ${errorPaths.length === 1 ? 'this field' : 'these fields'} first: ${errorPaths.map((p) => FIELD_BY_PATH.get(p)!.label).join('; ')}.`;
-  else if (!dirty) blocked = 'No changes to save.';
-  else if (!online) blocked = 'Waiting for the PBX connection; your changes are kept.';
+  const blocked = saveBlockedReason({ conflict: !!conflict, errorLabels: errorPaths.map((p) => FIELD_BY_PATH.get(p)!.label), separator: '; ', dirty, online });
   const canSave = blocked === null && !busy;
 
   const setDraft = (next: PolicyDraft) => {
@@ -1406,9 +1174,6 @@ function LockoutPolicyEditor({ online, onlineEpoch }: { online: boolean; onlineE
     };
   };
 
-  const theirRows = conflict ? describeLockoutPolicy(conflict.policy) : [];
-  const myRows = conflict && parsed.policy ? describeLockoutPolicy(parsed.policy) : null;
-
   return (
     <section className="lock-section policy-editor lockout-policy" aria-labelledby={`${ids}-title`}>
       <div className="policy-head">
@@ -1434,55 +1199,18 @@ function LockoutPolicyEditor({ online, onlineEpoch }: { online: boolean; onlineE
         </p>
       ) : null}
       {conflict ? (
-        <div className="conflict" role="group" aria-labelledby={`${ids}-conflict`}>
-          <p id={`${ids}-conflict`} className="conflict-title" role="alert">
-            <ErrorIcon />
-            {`The lockout policy was changed by ${conflict.updatedBy ?? 'someone else'}${conflict.updatedAt ? ` ${relativeTime(conflict.updatedAt, now)}` : ''} while you were editing. Your changes are not saved yet. Choose which version to keep.`}
-          </p>
-          <div className="conflict-cols">
-            <div className="conflict-col">
-              <h4>Your version</h4>
-              {myRows ? (
-                <dl>
-                  {myRows.map((r, i) => (
-                    <div key={r.label} className={r.value !== theirRows[i]!.value ? 'differs' : undefined}>
-                      <dt>{r.label}</dt>
-                      <dd>{r.value}</dd>
-                    </div>
-                  ))}
-                </dl>
-              ) : (
-                <p className="small">Your draft has errors; fix them to compare.</p>
-              )}
-            </div>
-            <div className="conflict-col">
-              <h4>Now on the PBX</h4>
-              <dl>
-                {theirRows.map((r, i) => (
-                  <div key={r.label} className={myRows && r.value !== myRows[i]!.value ? 'differs' : undefined}>
-                    <dt>{r.label}</dt>
-                    <dd>{r.value}</dd>
-                  </div>
-                ))}
-              </dl>
-            </div>
-          </div>
-          <div className="form-actions">
-            <button
-              type="button"
-              className="btn"
-              onClick={() => {
-                setEdit(null);
-                setError(null);
-              }}
-            >
-              Reload: use the PBX version
-            </button>
-            <button type="button" className="btn primary" onClick={() => edit && setEdit({ base: server, draft: edit.draft })}>
-              Keep my version (then save)
-            </button>
-          </div>
-        </div>
+        <PolicyConflict
+          title={`The lockout policy was changed by ${conflict.updatedBy ?? 'someone else'}${conflict.updatedAt ? ` ${relativeTime(conflict.updatedAt, now)}` : ''} while you were editing. Your changes are not saved yet. Choose which version to keep.`}
+          mineTitle="Your version"
+          theirsTitle="Now on the PBX"
+          mine={parsed.policy ? describeLockoutPolicy(parsed.policy) : null}
+          theirs={describeLockoutPolicy(conflict.policy)}
+          onUsePbx={() => {
+            setEdit(null);
+            setError(null);
+          }}
+          onKeepMine={() => edit && setEdit({ base: server, draft: edit.draft })}
+        />
       ) : null}
 
       <form
@@ -1505,64 +1233,28 @@ function LockoutPolicyEditor({ online, onlineEpoch }: { online: boolean; onlineE
           </fieldset>
         ))}
 
-        {error ? (
-          <div className="notice error" role="alert">
-            <ErrorIcon />
-            <div>
-              <span>{error.message}</span>
-              {error.details && error.details.length > 0 ? (
-                <ul className="detail-list">
-                  {error.details.map((d, i) => (
-                    <li key={i}>{d.message}</li>
-                  ))}
-                </ul>
-              ) : null}
-            </div>
-          </div>
-        ) : null}
+        {error ? <ErrorNotice error={error} /> : null}
 
-        <div className="form-actions policy-actions">
-          <button type="submit" className="btn primary" disabled={!canSave} aria-busy={busy || undefined} aria-describedby={blocked ? `${ids}-blocked` : undefined}>
-            Save lockout policy
-          </button>
+        <PolicyFormActions
+          blockedId={`${ids}-blocked`}
+          saveLabel="Save lockout policy"
+          blocked={blocked}
+          busy={busy}
+          dirty={dirty}
+          draftState={dirty ? (parsed.policy ? 'Not saved yet.' : 'Your draft has errors — not saved.') : null}
+          hasErrors={errorPaths.length > 0}
+          done={done}
+          onDiscard={() => {
+            setEdit(null);
+            setError(null);
+            setDone('Your changes were discarded.');
+          }}
+          onGoToFirstError={() => fieldRefs.current[errorPaths[0]!]?.focus()}
+        >
           <button type="button" className="btn" onClick={() => setDraft(toPolicyDraft(DEFAULT_LOCKOUT_POLICY))} disabled={busy || isDefault}>
             Reset to defaults
           </button>
-          <button
-            type="button"
-            className="btn"
-            onClick={() => {
-              setEdit(null);
-              setError(null);
-              setDone('Your changes were discarded.');
-            }}
-            disabled={!dirty || busy}
-          >
-            Discard changes
-          </button>
-          {dirty ? <span className="draft-state">{parsed.policy ? 'Not saved yet.' : 'Your draft has errors — not saved.'}</span> : null}
-        </div>
-        {blocked && dirty ? (
-          <p id={`${ids}-blocked`} className={errorPaths.length > 0 ? 'field-error' : 'muted small'}>
-            {errorPaths.length > 0 ? <ErrorIcon /> : null}
-            <span>
-              {blocked}
-              {errorPaths.length > 0 ? (
-                <>
-                  {' '}
-                  <button type="button" className="link-btn" onClick={() => fieldRefs.current[errorPaths[0]!]?.focus()}>
-                    Go to the first one
-                  </button>
-                </>
-              ) : null}
-            </span>
-          </p>
-        ) : blocked ? (
-          <p id={`${ids}-blocked`} className="sr-only">
-            {blocked}
-          </p>
-        ) : null}
-        <DoneStatus text={done} />
+        </PolicyFormActions>
       </form>
     </section>
   );

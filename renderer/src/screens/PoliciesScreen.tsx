@@ -12,7 +12,7 @@
 //   answer; while that kind is saving no conflict is derived.
 // - Number fields are text inputs with inputMode=numeric (ArrowUp/ArrowDown step them): the raw text is
 //   kept, so "-1" or "" can be shown with a message instead of being swallowed by the browser.
-import { useCallback, useEffect, useId, useRef, useState, type ChangeEvent, type KeyboardEvent as ReactKeyboardEvent, type Ref } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type ChangeEvent, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { z } from 'zod';
 import { PinPolicyResourceSchema, type PinCheckResult, type PinPolicyResource } from '../../../shared/api';
 import type { ChannelInput } from '../../../shared/rpc';
@@ -33,8 +33,11 @@ import {
   type PinPreset,
 } from '../../../shared/pin-policy';
 import { call, errorBody } from '../api';
-import { DoneStatus, Field } from '../components/Field';
+import { Field } from '../components/Field';
+import { ErrorNotice } from '../components/ErrorNotice';
 import { CheckIcon, CrossIcon, DotIcon, ErrorIcon } from '../components/icons';
+import { PolicyConflict, type PolicyRow } from '../components/PolicyConflict';
+import { PolicyFormActions, saveBlockedReason } from '../components/PolicyFormActions';
 import { subscribeEvents } from '../lib/events';
 import { absoluteTime, relativeTime, useNow } from '../lib/time';
 import './policies.css';
@@ -190,7 +193,7 @@ function lengthWords(p: PinPolicy): string {
   return `${p.minLength} to ${p.maxLength} ${unit}`;
 }
 
-function describePolicy(p: PinPolicy): Array<{ label: string; value: string }> {
+function describePolicy(p: PinPolicy): PolicyRow[] {
   return [
     { label: 'Length', value: lengthWords(p) },
     { label: 'Characters', value: p.digitsOnly ? 'digits 0–9 only' : 'letters and digits' },
@@ -567,11 +570,7 @@ function PolicyEditor({
 
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => onDraft({ ...draft, [key]: value });
 
-  let blocked: string | null = null;
-  if (conflict) blocked = 'Choose a version in the box above first.';
-  else if (errorFields.length > 0) blocked = `Fix ${errorFields.length === 1 ? 'this field' : 'these fields'} first: ${errorFields.map((f) => FIELD_LABEL[f]).join(', ')}.`;
-  else if (!dirty) blocked = 'No changes to save.';
-  else if (!online) blocked = 'Waiting for the PBX connection; your changes are kept.';
+  const blocked = saveBlockedReason({ conflict: !!conflict, errorLabels: errorFields.map((f) => FIELD_LABEL[f]), separator: ', ', dirty, online });
   const canSave = blocked === null && !busy;
 
   /** ArrowUp / ArrowDown step a number field, like a spin button. */
@@ -638,12 +637,13 @@ function PolicyEditor({
       {conflict ? (
         <PolicyConflict
           boxRef={conflictRef}
-          label={label}
-          mine={parsed.policy}
-          theirs={conflict}
+          title={`The ${label.charAt(0).toLowerCase()}${label.slice(1)} policy was changed by someone else (${conflict.updatedBy ?? 'someone else'}${conflict.updatedAt ? ` ${relativeTime(conflict.updatedAt, now)}` : ''}) while you were editing. Your changes are not saved yet. Choose which version to keep.`}
+          mineTitle={`Your version${parsed.policy ? ` (${presetName(parsed.policy)})` : ''}`}
+          theirsTitle={`Now on the PBX (${presetName(conflict.policy)})`}
+          mine={parsed.policy ? describePolicy(parsed.policy) : null}
+          theirs={describePolicy(conflict.policy)}
           onUsePbx={onUsePbx}
           onKeepMine={onKeepMine}
-          now={now}
         />
       ) : null}
 
@@ -745,54 +745,30 @@ function PolicyEditor({
         />
 
         {error ? (
-          <div className="notice error" role="alert" ref={errorRef}>
-            <ErrorIcon />
-            <div>
-              <span>{error.message}</span>
-              {error.details && error.details.length > 0 ? (
-                <ul className="detail-list">
-                  {error.details.map((d, i) => (
-                    <li key={i}>
-                      <strong>{`${FIELD_LABEL[d.field as PolicyField] ?? d.field}: `}</strong>
-                      {d.message}
-                    </li>
-                  ))}
-                </ul>
-              ) : null}
-            </div>
-          </div>
+          <ErrorNotice
+            error={error}
+            boxRef={errorRef}
+            detail={(d) => (
+              <>
+                <strong>{`${FIELD_LABEL[d.field as PolicyField] ?? d.field}: `}</strong>
+                {d.message}
+              </>
+            )}
+          />
         ) : null}
 
-        <div className="form-actions policy-actions">
-          <button type="submit" className="btn primary" disabled={!canSave} aria-busy={busy || undefined} aria-describedby={blocked ? `${ids}-blocked` : undefined}>
-            {`Save ${lower} policy`}
-          </button>
-          <button type="button" className="btn" onClick={onDiscard} disabled={!dirty || busy}>
-            Discard changes
-          </button>
-          {draftState ? <span className="draft-state">{draftState}</span> : null}
-        </div>
-        {blocked && dirty ? (
-          <p id={`${ids}-blocked`} className={errorFields.length > 0 ? 'field-error' : 'muted small'}>
-            {errorFields.length > 0 ? <ErrorIcon /> : null}
-            <span>
-              {blocked}
-              {errorFields.length > 0 ? (
-                <>
-                  {' '}
-                  <button type="button" className="link-btn" onClick={() => fieldRefs.current[errorFields[0]!]?.focus()}>
-                    Go to the first one
-                  </button>
-                </>
-              ) : null}
-            </span>
-          </p>
-        ) : blocked ? (
-          <p id={`${ids}-blocked`} className="sr-only">
-            {blocked}
-          </p>
-        ) : null}
-        <DoneStatus text={done} />
+        <PolicyFormActions
+          blockedId={`${ids}-blocked`}
+          saveLabel={`Save ${lower} policy`}
+          blocked={blocked}
+          busy={busy}
+          dirty={dirty}
+          draftState={draftState}
+          hasErrors={errorFields.length > 0}
+          done={done}
+          onDiscard={onDiscard}
+          onGoToFirstError={() => fieldRefs.current[errorFields[0]!]?.focus()}
+        />
       </form>
     </section>
   );
@@ -838,73 +814,6 @@ function CheckRow({
           ) : null}
         </div>
       ) : null}
-    </div>
-  );
-}
-
-function PolicyConflict({
-  boxRef,
-  label,
-  mine,
-  theirs,
-  onUsePbx,
-  onKeepMine,
-  now,
-}: {
-  boxRef: Ref<HTMLDivElement>;
-  label: string;
-  mine: PinPolicy | null;
-  theirs: PinPolicyResource;
-  onUsePbx: () => void;
-  onKeepMine: () => void;
-  now: number;
-}) {
-  const titleId = useId();
-  const theirRows = describePolicy(theirs.policy);
-  const myRows = mine ? describePolicy(mine) : null;
-  const who = `${theirs.updatedBy ?? 'someone else'}${theirs.updatedAt ? ` ${relativeTime(theirs.updatedAt, now)}` : ''}`;
-  return (
-    <div className="conflict" role="group" aria-labelledby={titleId} ref={boxRef}>
-      <p id={titleId} className="conflict-title" role="alert">
-        <ErrorIcon />
-        {`The ${label.charAt(0).toLowerCase()}${label.slice(1)} policy was changed by someone else (${who}) while you were editing. Your changes are not saved yet. Choose which version to keep.`}
-      </p>
-      <div className="conflict-cols">
-        <div className="conflict-col">
-          <h4>{`Your version${mine ? ` (${presetName(mine)})` : ''}`}</h4>
-          {myRows ? (
-            <dl>
-              {myRows.map((r, i) => (
-                <div key={r.label} className={r.value !== theirRows[i]!.value ? 'differs' : undefined}>
-                  <dt>{r.label}</dt>
-                  <dd>{r.value}</dd>
-                </div>
-              ))}
-            </dl>
-          ) : (
-            <p className="small">Your draft has errors; fix them to compare.</p>
-          )}
-        </div>
-        <div className="conflict-col">
-          <h4>{`Now on the PBX (${presetName(theirs.policy)})`}</h4>
-          <dl>
-            {theirRows.map((r, i) => (
-              <div key={r.label} className={myRows && r.value !== myRows[i]!.value ? 'differs' : undefined}>
-                <dt>{r.label}</dt>
-                <dd>{r.value}</dd>
-              </div>
-            ))}
-          </dl>
-        </div>
-      </div>
-      <div className="form-actions">
-        <button type="button" className="btn" onClick={onUsePbx}>
-          Reload: use the PBX version
-        </button>
-        <button type="button" className="btn primary" onClick={onKeepMine}>
-          Keep my version (then save)
-        </button>
-      </div>
     </div>
   );
 }
