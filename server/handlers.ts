@@ -44,7 +44,7 @@ import type { LockoutEngine } from './lockout.js';
 import type { LockCredential } from '../shared/lockout.js';
 import { normaliseAddress } from '../shared/cidr.js';
 import { lockoutHandlers } from './lockout-handlers.js';
-import { HIJACKED, type Handlers, type RequestContext } from './http.js';
+import { HIJACKED, type HandlerResult, type Handlers, type RequestContext } from './http.js';
 import { newToken, sha256Hex, type Hasher } from './secrets.js';
 import type { Store } from './store.js';
 
@@ -165,7 +165,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
    * SPEC F3, before any hashing: a banned address or a locked extension credential is refused with exactly
    * the answer of a wrong password (the 403 every device refusal gets), and no argon2 work at all.
    */
-  const deviceGate = (ctx: RequestContext, extension: string, credential: LockCredential): void => {
+  const deviceGate = async (ctx: RequestContext, extension: string, credential: LockCredential): Promise<() => void> => {
     const r = store.db.transaction(() => {
       const verdict = lockout.check({ extension, credential, address: ctx.address, userAgent: ctx.userAgent });
       if (!verdict.ok && verdict.reason === 'locked') {
@@ -175,8 +175,12 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       }
       return verdict;
     })();
-    if (r.ok) return;
-    publishAll(r.events);
+    // parallel guesses: counted failures + attempts in flight stay below the threshold
+    const release = r.ok ? lockout.reserve(extension, credential) : null;
+    if (release) return release;
+    if (!r.ok) publishAll(r.events);
+    // the answer of a wrong password, after the time one takes (a timer, no hashing)
+    await hasher.waitLikeVerify();
     throw new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403);
   };
 
@@ -255,25 +259,36 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     change: { hash: string | null; isDefault: boolean; policyVersion?: number },
     who: { by: string; from: string; source: 'console' | 'device' | 'system' },
     action: string,
-    before?: () => void,
+    /** More writes of the same change, in its transaction (only when it applies); their events go out first. */
+    also?: () => PbxEvent[] | void,
   ): Extension => {
     const at = clock().toISOString();
     let eventId = 0;
-    const updated = store.db.transaction(() => {
-      before?.();
-      const next = store.setCredential(expected.number, expected.version, kind, { ...change, at, by: who.by });
-      if (!next) return undefined;
-      eventId = store.audit({
+    let alsoEvents: PbxEvent[] = [];
+    const STALE = Symbol('stale');
+    let updated: Extension | undefined;
+    try {
+      updated = store.db.transaction(() => {
+        const next = store.setCredential(expected.number, expected.version, kind, { ...change, at, by: who.by });
+        // stale: throw, so that nothing of this change (nor of `also`) is committed
+        if (!next) throw STALE;
+        alsoEvents = also?.() ?? [];
+        eventId = store.audit({
         at,
         actor: who.by,
         address: who.from,
         action,
         target: `extension:${expected.number}`,
-        detail: { kind, isDefault: change.isDefault, version: next.version },
-      });
-      return next;
-    })();
-    if (!updated) throw stale(requireExtension(expected.number));
+          detail: { kind, isDefault: change.isDefault, version: next.version },
+        });
+        return next;
+      })();
+    } catch (err) {
+      if (err === STALE) throw stale(requireExtension(expected.number));
+      throw err;
+    }
+    // in id order: `also`'s audit rows were written first
+    publishAll(alsoEvents);
     hub.publish({
       type: 'credentials.changed',
       id: eventId,
@@ -296,7 +311,15 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
 
   /** Check a mailbox PIN; the same 403 for every failure. Returns whether the PIN is still the default. */
   const verifyVoicemail = async (ctx: RequestContext, extension: string, pin: string): Promise<{ isDefault: boolean }> => {
-    deviceGate(ctx, extension, 'voicemail');
+    const release = await deviceGate(ctx, extension, 'voicemail');
+    try {
+      return await checkVoicemailPin(ctx, extension, pin);
+    } finally {
+      release();
+    }
+  };
+
+  const checkVoicemailPin = async (ctx: RequestContext, extension: string, pin: string): Promise<{ isDefault: boolean }> => {
     const ext = store.getExtension(extension);
     const cred = ext ? store.credentialOf(extension, 'voicemail_pin') : undefined;
     if (!ext || ext.status !== 'active' || !ext.voicemail || !cred) {
@@ -335,15 +358,19 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     kind: 'phone_password' | 'login_code',
     secret: string,
   ): Promise<void> => {
-    deviceGate(ctx, extension, lockCredential);
-    const ext = store.getExtension(extension);
-    const cred = ext && ext.status === 'active' ? store.credentialOf(extension, kind) : undefined;
-    const ok = cred?.hash ? await hasher.verify(cred.hash, secret) : await hasher.verifyNothing(secret);
-    if (!ok) {
-      deviceFailure(ctx, lockCredential, extension, !ext ? 'unknown_extension' : !cred?.hash ? 'not_set' : 'wrong_password');
-      throw new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403);
+    const release = await deviceGate(ctx, extension, lockCredential);
+    try {
+      const ext = store.getExtension(extension);
+      const cred = ext && ext.status === 'active' ? store.credentialOf(extension, kind) : undefined;
+      const ok = cred?.hash ? await hasher.verify(cred.hash, secret) : await hasher.verifyNothing(secret);
+      if (!ok) {
+        deviceFailure(ctx, lockCredential, extension, !ext ? 'unknown_extension' : !cred?.hash ? 'not_set' : 'wrong_password');
+        throw new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403);
+      }
+      lockout.success({ extension, credential: lockCredential, address: ctx.address });
+    } finally {
+      release();
     }
-    lockout.success({ extension, credential: lockCredential, address: ctx.address });
   };
 
   const requireExtension = (number: string, field = 'number'): Extension => {
@@ -436,8 +463,45 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     throw new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403);
   };
 
+  /** *11 + protection password (after the lockout gate). */
+  const keypad = async (ctx: RequestContext, extension: string, code: string, digits: string): Promise<HandlerResult> => {
+    if (code !== KEYPAD_TOGGLE_CODE) {
+      await hasher.verifyNothing(digits);
+      return keypadReject(ctx, extension, 'unknown_code');
+    }
+    const ext = store.getExtension(extension);
+    const hash = ext ? store.protectionHashOf(extension) : null;
+    if (!ext || ext.type !== 'phone_terminal' || ext.status !== 'active' || !ext.protection.enabled || !hash) {
+      await hasher.verifyNothing(digits);
+      return keypadReject(ctx, extension, !ext ? 'unknown_extension' : 'protection_off');
+    }
+    if (!(await hasher.verify(hash, digits))) return keypadReject(ctx, extension, 'wrong_password');
+    // The password was checked against `hash`; toggle the state as it is now, unless protection or its
+    // password changed while we were hashing.
+    const current = store.getExtension(extension);
+    if (!current || !current.protection.enabled || store.protectionHashOf(extension) !== hash) {
+      return keypadReject(ctx, extension, 'changed_during_check', false);
+    }
+    lockout.success({ extension, credential: 'keypad', address: ctx.address });
+    const state = current.protection.state === 'blocked' ? 'unrestricted' : 'blocked';
+    const updated = commitProtection(
+      current,
+      { enabled: true, state },
+      { by: 'keypad', from: ctx.address, source: 'keypad' },
+      'protection.keypad_toggle',
+      { code },
+    );
+    return {
+      body: {
+        result: 'ok',
+        state: updated.protection.state,
+        announcement: state === 'blocked' ? 'Phone access is now blocked' : 'Phone access is now unrestricted',
+      },
+    };
+  };
+
   return {
-    ...lockoutHandlers<Session>({ lockout, store, hub, inScope }),
+    ...lockoutHandlers<Session>({ lockout, store, hub, inScope, limitedToSites: (session) => session.sites !== null }),
     health: () => ({ body: { ok: true, server: deps.serverName, version: deps.version } }),
 
     createSession: async (ctx) => {
@@ -446,6 +510,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       const gate = lockout.check({ extension: null, credential: null, address: ctx.address, userAgent: ctx.userAgent });
       if (!gate.ok) {
         publishAll(gate.events);
+        await hasher.waitLikeVerify();
         throw new AppError('invalid_credentials', 'Wrong username or password', 401);
       }
       const admin = store.getAdmin(username);
@@ -626,6 +691,8 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       const hash = await hasher.hash(value);
       const updated = commitCredential(
         ext, kind, { hash, isDefault: false, policyVersion }, { by: ctx.session.username, from: ctx.address, source: 'console' }, 'credentials.set',
+        // a new phone password: the phone registered with the old one is no longer "the extension's own phone"
+        kind === 'phone_password' ? () => store.deleteRegistration(ext.number) : undefined,
       );
       return { body: updated, etag: updated.etag };
     },
@@ -747,7 +814,6 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       const existing = store.defaultPinOf(number);
       const fresh = existing ? null : generateDefaultPin(number, store.getPolicy('voicemail_pin').policy);
       const pendingHash = !existing || existing.hash === null ? await hasher.hash(fresh ?? box.open((existing as { enc: Buffer }).enc, number)) : null;
-      let unlocked: PbxEvent[] = [];
       const updated = commitCredential(
         ext,
         'voicemail_pin',
@@ -758,10 +824,9 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
           if (fresh !== null) store.putDefaultPin(number, box.seal(fresh, number), clock().toISOString());
           if (pendingHash !== null) store.setDefaultPinHash(number, pendingHash);
           // SPEC F2: reset PIN → default *and unlocked*
-          unlocked = lockout.resetLock(number, 'voicemail', { by: ctx.session.username, address: ctx.address });
+          return lockout.resetLock(number, 'voicemail', { by: ctx.session.username, address: ctx.address });
         },
       );
-      publishAll(unlocked);
       return { body: updated, etag: updated.etag };
     },
 
@@ -883,7 +948,10 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       if (from !== undefined && from === extension) {
         // no credential is checked here, but a banned address gets nothing (the answer of a wrong PIN)
         const gate = lockout.check({ extension: null, credential: null, address: ctx.address, userAgent: ctx.userAgent });
-        if (!gate.ok) throw new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403);
+        if (!gate.ok) {
+          await hasher.waitLikeVerify();
+          throw new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403);
+        }
         const ext = store.getExtension(extension);
         // `from` is what the caller says; the PBX believes it only from the address the extension's own phone
         // registered from (with its phone password), so nobody else can claim to be that phone.
@@ -896,10 +964,14 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
         }
       }
       if (pin === undefined) {
-        deviceGate(ctx, extension, 'voicemail');
-        // the same time and the same answer as a wrong PIN
-        await hasher.verifyNothing('');
-        return voicemailReject(ctx, extension, 'pin_required');
+        const release = await deviceGate(ctx, extension, 'voicemail');
+        try {
+          // the same time and the same answer as a wrong PIN
+          await hasher.verifyNothing('');
+          return voicemailReject(ctx, extension, 'pin_required');
+        } finally {
+          release();
+        }
       }
       const { isDefault } = await verifyVoicemail(ctx, extension, pin);
       return { body: { result: isDefault ? 'must_change_pin' : 'ok' } };
@@ -977,40 +1049,12 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
 
     deviceKeypad: async (ctx) => {
       const { extension, code, digits } = ctx.body as Out<typeof KeypadRequestSchema>;
-      deviceGate(ctx, extension, 'keypad');
-      if (code !== KEYPAD_TOGGLE_CODE) {
-        await hasher.verifyNothing(digits);
-        return keypadReject(ctx, extension, 'unknown_code');
+      const release = await deviceGate(ctx, extension, 'keypad');
+      try {
+        return await keypad(ctx, extension, code, digits);
+      } finally {
+        release();
       }
-      const ext = store.getExtension(extension);
-      const hash = ext ? store.protectionHashOf(extension) : null;
-      if (!ext || ext.type !== 'phone_terminal' || ext.status !== 'active' || !ext.protection.enabled || !hash) {
-        await hasher.verifyNothing(digits);
-        return keypadReject(ctx, extension, !ext ? 'unknown_extension' : 'protection_off');
-      }
-      if (!(await hasher.verify(hash, digits))) return keypadReject(ctx, extension, 'wrong_password');
-      // The password was checked against `hash`; toggle the state as it is now, unless protection or its
-      // password changed while we were hashing.
-      const current = store.getExtension(extension);
-      if (!current || !current.protection.enabled || store.protectionHashOf(extension) !== hash) {
-        return keypadReject(ctx, extension, 'changed_during_check', false);
-      }
-      lockout.success({ extension, credential: 'keypad', address: ctx.address });
-      const state = current.protection.state === 'blocked' ? 'unrestricted' : 'blocked';
-      const updated = commitProtection(
-        current,
-        { enabled: true, state },
-        { by: 'keypad', from: ctx.address, source: 'keypad' },
-        'protection.keypad_toggle',
-        { code },
-      );
-      return {
-        body: {
-          result: 'ok',
-          state: updated.protection.state,
-          announcement: state === 'blocked' ? 'Phone access is now blocked' : 'Phone access is now unrestricted',
-        },
-      };
     },
 
     deviceRouteCall: (ctx) => {

@@ -23,6 +23,7 @@ import type { Store } from './store.js';
 
 type Out<S extends z.ZodType> = z.output<S>;
 
+
 /** ETag of a lockout policy version (its own namespace). */
 export function lockoutPolicyEtag(version: number): string {
   return `"l${version}"`;
@@ -34,6 +35,8 @@ export interface LockoutRouteDeps<S extends { username: string }> {
   hub: EventHub;
   /** May this session see and act on extensions of this site? */
   inScope: (session: S, siteId: string) => boolean;
+  /** Is this session limited to some sites (then it sees nothing that is not about an extension of them)? */
+  limitedToSites: (session: S) => boolean;
 }
 
 type LockoutRoutes =
@@ -51,7 +54,7 @@ type LockoutRoutes =
   | 'setLockoutPolicy';
 
 export function lockoutHandlers<S extends { username: string }>(deps: LockoutRouteDeps<S>): Pick<Handlers<S>, LockoutRoutes> {
-  const { lockout, store, hub, inScope } = deps;
+  const { lockout, store, hub, inScope, limitedToSites } = deps;
   const publishAll = (events: PbxEvent[]) => {
     for (const ev of events) hub.publish(ev);
   };
@@ -88,7 +91,14 @@ export function lockoutHandlers<S extends { username: string }>(deps: LockoutRou
             throw new AppError('not_found', message, 404, [{ field, rule: 'exists', message }]);
           }
         });
-        targets = req.items.map((i) => ({ extension: i.extension, credential: i.credential }));
+        // the same extension (and credential) listed twice is reset once
+        const seen = new Set<string>();
+        targets = req.items
+          .filter((i) => {
+            const key = `${i.extension}|${i.credential ?? '*'}`;
+            return !seen.has(key) && seen.add(key) !== undefined;
+          })
+          .map((i) => ({ extension: i.extension, credential: i.credential }));
       }
       const events = store.db.transaction(() => targets.flatMap((t) => lockout.resetLock(t.extension, t.credential, who)))();
       publishAll(events);
@@ -151,7 +161,8 @@ export function lockoutHandlers<S extends { username: string }>(deps: LockoutRou
 
     failureHistogram: (ctx) => {
       const { hours, top } = ctx.query as Out<typeof FailureHistogramQuerySchema>;
-      return { body: lockout.histogram(hours, top, (n) => visibleExtension(ctx.session, n)) };
+      const scoped = limitedToSites(ctx.session);
+      return { body: lockout.histogram(hours, top, scoped ? (n) => visibleExtension(ctx.session, n) : null) };
     },
 
     lockCorrelation: (ctx) => {

@@ -166,10 +166,35 @@ export class LockoutEngine {
 
   // ---- the device side ----
 
+  /** Attempts between check() and their outcome, per extension credential (see reserve()). */
+  private readonly inflight = new Map<string, number>();
+
+  /**
+   * After check() let an attempt through: reserve it, so that parallel guesses cannot pass the threshold
+   * (counted failures + attempts in flight stay below it). Returns the release (call it after the outcome was
+   * recorded with failure() or success()), or null: refuse this attempt like a wrong password (not counted).
+   */
+  reserve(extension: string, credential: LockCredential): (() => void) | null {
+    const key = `${extension}|${credential}`;
+    const flying = this.inflight.get(key) ?? 0;
+    const row = this.lockRow(extension, credential);
+    const counted = row ? this.extensionFailures(row, this.clock().getTime()) : 0;
+    if (counted + flying >= this.policy().extension.threshold) return null;
+    this.inflight.set(key, flying + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.inflight.get(key) ?? 1) - 1;
+      if (left <= 0) this.inflight.delete(key);
+      else this.inflight.set(key, left);
+    };
+  }
+
   /**
    * Before any hashing: may this attempt go ahead? Refused when the address is banned (the ban's hits go up;
-   * nothing is counted) or the extension credential is locked (not counted toward the extension, but it is a
-   * failed attempt from that address, so it counts toward the address and may ban it).
+   * nothing is counted) or the extension credential is locked (recorded for the dashboard, counted toward
+   * neither the extension nor the address: SPEC F3 "failures while locked do not count").
    */
   check(attempt: Attempt): CheckResult {
     const now = this.clock();
@@ -279,9 +304,10 @@ export class LockoutEngine {
 
   /**
    * Failed attempts per minute over the last `hours` hours (the current minute is the last bucket), in total
-   * and for the `top` busiest extensions and addresses. `extensionVisible` leaves other sites' extensions out.
+   * and for the `top` busiest extensions and addresses. `extensionVisible` (a site-scoped caller): only the
+   * failures against extensions it may see count, in every series (not admin logins, not other sites).
    */
-  histogram(hours: number, top: number, extensionVisible: (extension: string) => boolean = () => true): FailureHistogram {
+  histogram(hours: number, top: number, extensionVisible: ((extension: string) => boolean) | null = null): FailureHistogram {
     const nowMs = this.clock().getTime();
     const buckets = hours * 60;
     const fromMs = Math.floor(nowMs / 60_000) * 60_000 - (buckets - 1) * 60_000;
@@ -300,8 +326,9 @@ export class LockoutEngine {
     for (const [at, extension, address] of rows) {
       const i = Math.floor((Date.parse(at) - fromMs) / 60_000);
       if (i < 0 || i >= buckets) continue;
+      if (extensionVisible !== null && (extension === null || !extensionVisible(extension))) continue;
       total[i]!++;
-      if (extension !== null && extensionVisible(extension)) bump(perExt, extension, i);
+      if (extension !== null) bump(perExt, extension, i);
       bump(perAddr, address, i);
     }
     const busiest = (map: Map<string, number[]>) =>
@@ -363,6 +390,9 @@ export class LockoutEngine {
       const events: PbxEvent[] = [];
       for (const r of rows) {
         const wasBlocked = r.permanent === 1 || (r.locked_until !== null && r.locked_until > at);
+        // nothing to reset (no lock, no counted failure, no lock toward a permanent one): no audit, no event
+        const before = this.lockOf(r, now.getTime());
+        if (!before.blocked && before.failures === 0 && before.recentLocks === 0) continue;
         this.db
           .prepare('UPDATE extension_locks SET locked_at = NULL, locked_until = NULL, permanent = 0 WHERE extension = ? AND credential = ?')
           .run(r.extension, r.credential);
@@ -392,6 +422,8 @@ export class LockoutEngine {
       const out: PbxEvent[] = [];
       for (const r of rows) {
         this.db.prepare('DELETE FROM address_bans WHERE id = ?').run(r.id);
+        // unbanned: the address starts again from zero (not banned again at its next typo)
+        this.db.prepare('UPDATE lockout_failures SET addr_counted = 0 WHERE address = ? AND addr_counted = 1').run(r.cidr);
         const id = this.audit({ at, actor: who.by, address: who.address, action: 'ban.remove', target: `ban:${r.id}`, detail: { cidr: r.cidr, source: r.source } });
         out.push({ type: 'ban.changed', id, at, action: 'removed', by: who.by, address: who.address, ban: banOf(r) });
       }
@@ -561,15 +593,14 @@ export class LockoutEngine {
     const events: PbxEvent[] = [];
     const address = addr(attempt.address);
     const ua = attempt.userAgent ?? null;
-    // Only extensions that exist get an extension counter (unknown ones count toward the address alone);
-    // the device gets the same answer either way.
-    const known =
-      attempt.extension !== null &&
-      attempt.credential !== null &&
-      this.db.prepare('SELECT 1 FROM extensions WHERE number = ?').get(attempt.extension) !== undefined;
+    // Unknown extensions get a counter and lock like real ones: otherwise the 6th attempt (refused at once vs
+    // hashed) would tell which numbers exist. Their rows have no site, so only unscoped admins see them.
+    const known = attempt.extension !== null && attempt.credential !== null;
     const countExt = known && countExtension;
     const banned = this.activeBan(address, at);
-    const countAddr = banned === undefined;
+    // SPEC F3 "failures while locked do not count": not toward the extension, nor toward the address (a phone
+    // retrying with a stale password must not get its own address banned while its extension is locked)
+    const countAddr = banned === undefined && countExtension;
     this.db
       .prepare(
         'INSERT INTO lockout_failures (at, extension, credential, address, user_agent, ext_counted, pair_counted, addr_counted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -620,7 +651,7 @@ export class LockoutEngine {
         const until = iso(nowMs + p.address.banSeconds * 1000);
         if (until > banned.expires_at) this.db.prepare('UPDATE address_bans SET expires_at = ? WHERE id = ?').run(until, banned.id);
       }
-    } else if (!this.isAllowlisted(address)) {
+    } else if (countAddr && !this.isAllowlisted(address)) {
       const since = iso(nowMs - p.address.windowSeconds * 1000);
       const count = this.db
         .prepare('SELECT count(*) FROM lockout_failures WHERE address = ? AND addr_counted = 1 AND at >= ?')
@@ -634,6 +665,8 @@ export class LockoutEngine {
             .run(address, reason, at, ENGINE, iso(nowMs + p.address.banSeconds * 1000)).lastInsertRowid,
         );
         this.banIndex = undefined;
+        // the failures that caused the ban are paid for by it: after it, the address counts from zero
+        this.db.prepare('UPDATE lockout_failures SET addr_counted = 0 WHERE address = ? AND addr_counted = 1').run(address);
         const ban = banOf(this.db.prepare('SELECT * FROM address_bans WHERE id = ?').get(banId) as BanRow);
         const id = this.audit({ at, actor: ENGINE, address, action: 'ban.add', target: `ban:${banId}`, detail: { cidr: ban.cidr, source: 'auto', reason, expiresAt: ban.expiresAt } });
         events.push({ type: 'ban.changed', id, at, action: 'added', by: ENGINE, address, ban });

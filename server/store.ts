@@ -650,6 +650,10 @@ export class Store {
       .run(row.extension, row.address, row.userAgent, row.at, row.expiresAt);
   }
 
+  deleteRegistration(extension: string): void {
+    this.db.prepare('DELETE FROM device_registrations WHERE extension = ?').run(extension);
+  }
+
   /** Where the extension's phone is registered now (null when never or expired). */
   registrationOf(extension: string, nowIso: string): { address: string; userAgent: string | null; expiresAt: string } | null {
     const row = this.db

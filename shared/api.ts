@@ -480,7 +480,7 @@ export const routes = {
       'Reset extension lockouts: the lock, the failure counter and the lock history of the listed extensions ' +
       '(one credential, or all of an extension\'s when none is given), or of all of them (within your sites)',
     tag: 'lockouts', auth: 'session', roles: STAFF, body: LockResetRequestSchema, status: 200, response: LockResetResponseSchema,
-    errors: [401, 422],
+    errors: [401, 404, 422],
   }),
   listAddressBans: route({
     operationId: 'listAddressBans', method: 'GET', path: `${API_BASE}/lockouts/addresses`,

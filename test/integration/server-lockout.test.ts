@@ -44,8 +44,8 @@ describe('lockouts and bans on the real server (SPEC F3)', () => {
   beforeAll(async () => {
     pbx = await startTestPbx({ seed: 'demo', clock: clock.now });
     const r = await pbx.api<ExtensionList>('GET', '/api/v1/extensions?limit=1000&type=phone_terminal');
-    mailboxes = r.json.items.filter((e) => e.status === 'active' && e.voicemail && !e.voicemailTrusted).slice(0, 4);
-    expect(mailboxes).toHaveLength(4);
+    mailboxes = r.json.items.filter((e) => e.status === 'active' && e.voicemail && !e.voicemailTrusted).slice(0, 5);
+    expect(mailboxes).toHaveLength(5);
     for (const e of mailboxes) {
       const d = await pbx.api<{ defaultPin: string }>('GET', `/api/v1/extensions/${e.number}/credentials/voicemail-pin/default`);
       expect(d.status, d.text).toBe(200);
@@ -78,12 +78,17 @@ describe('lockouts and bans on the real server (SPEC F3)', () => {
     const locked = await stream.waitFor((e: PbxEvent) => e.type === 'lockout.changed' && e.number === a.number && e.action === 'locked');
     expect(locked).toMatchObject({ credential: 'voicemail', by: 'device', address: '127.0.0.2', lock: { blocked: true, failures: 5, maxFailures: 5 } });
 
-    // 6–10: refused as locked, before any hashing, the same answer; they still count toward the address
-    for (let i = 6; i <= 10; i++) {
+    // refused as locked, before any hashing, the same answer; not counted (SPEC F3: failures while locked do
+    // not count), neither toward the mailbox nor toward the address
+    for (let i = 0; i < 8; i++) {
       const before = argon2Calls();
       expect(seen(await vmLogin(a.number, wrongPin(pinA), '127.0.0.2'))).toEqual(wrong);
       expect(argon2Calls()).toBe(before);
     }
+    expect(stream.events.some((e) => e.type === 'ban.changed')).toBe(false);
+    // 6–10 from that address: wrong PINs for another mailbox (hashed, counted): the 10th bans the address
+    const e = mailboxes[4] as Extension;
+    for (let i = 6; i <= 10; i++) expect(seen(await vmLogin(e.number, wrongPin(pins.get(e.number) as string), '127.0.0.2'))).toEqual(wrong);
     const ban = await stream.waitFor((e: PbxEvent) => e.type === 'ban.changed' && e.action === 'added');
     expect(ban).toMatchObject({ by: 'lockout engine', ban: { cidr: '127.0.0.2', addedBy: 'auto', hits: 0 } });
     if (ban.type !== 'ban.changed') throw new Error('unreachable');
@@ -125,16 +130,26 @@ describe('lockouts and bans on the real server (SPEC F3)', () => {
     expect(seen(await pbx.device('/device/v1/voicemail/pin', { extension: a.number, pin: pinA, newPin: '739154' }, { from: '127.0.0.3' }))).toEqual(wrong);
     expect(argon2Calls()).toBe(before);
 
-    // the counters are in the database: 5 counted for the mailbox, 10 for the address
+    // the counters are in the database: 5 counted for the mailbox (the address's 10 were paid for by the ban)
     const [{ n: counted }] = sql<{ n: number }>('SELECT count(*) AS n FROM lockout_failures WHERE extension = ? AND ext_counted = 1', a.number) as [{ n: number }];
     expect(counted).toBe(5);
-    expect(sql("SELECT action FROM audit WHERE action IN ('lockout.locked', 'ban.add')")).toEqual([{ action: 'lockout.locked' }, { action: 'ban.add' }]);
+    expect(sql("SELECT action FROM audit WHERE action IN ('lockout.locked', 'ban.add')")).toEqual([
+      { action: 'lockout.locked' }, { action: 'lockout.locked' }, { action: 'ban.add' },
+    ]);
 
     // 10 minutes later: the lock and the ban are over
     clock.advance(10 * MIN);
     const afterLock = await vmLogin(a.number, pinA, '127.0.0.3');
     expect(afterLock.status, afterLock.text).toBe(200);
     expect((await vmLogin(b.number, pinB, '127.0.0.2')).status).toBe(200);
+  });
+
+  it('parallel guesses cannot pass the threshold: at most 5 of 40 concurrent attempts are hashed', async () => {
+    const before = argon2Calls();
+    const answers = await Promise.all(Array.from({ length: 40 }, () => vmLogin(mailboxes[3]!.number, '000000000', '127.0.0.9')));
+    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([403]));
+    expect(argon2Calls() - before).toBe(5);
+    expect(sql<{ blocked: number }>('SELECT count(*) AS blocked FROM extension_locks WHERE extension = ? AND locked_until IS NOT NULL', mailboxes[3]!.number)).toEqual([{ blocked: 1 }]);
   });
 
   it('locks *11 on a protected phone, and failed admin logins ban their address', async () => {

@@ -123,13 +123,27 @@ describe('lockout engine (SPEC F3)', () => {
     expect(engine.isLocked('201', 'voicemail')).toBe(false);
   });
 
-  it('does not count failures while locked toward the extension (but toward the address)', () => {
+  it('does not count failures while locked, toward the extension nor toward the address (SPEC F3)', () => {
     for (let i = 0; i < 5; i++) wrong(vm('201'));
     for (let i = 0; i < 3; i++) expect(wrong(vm('201')).refused).toBe(true);
     // a request that passed check() before the lock and fails after it
     engine.failure(vm('201'));
     expect(engine.extensionLock('201', 'voicemail')!.failures).toBe(5);
-    expect(engine.addressFailures('192.0.2.1')).toBe(9);
+    // a phone retrying a stale password while its extension is locked does not get its own address banned
+    expect(engine.addressFailures('192.0.2.1')).toBe(5);
+    for (let i = 0; i < 20; i++) wrong(vm('201'));
+    expect(engine.bannedBy('192.0.2.1')).toBeNull();
+  });
+
+  it('an automatic ban pays for its failures: after an unban the address counts from zero', () => {
+    for (const ext of ['201', '202']) for (let i = 0; i < 5; i++) wrong(vm(ext, '192.0.2.9'));
+    const ban = engine.bannedBy('192.0.2.9');
+    expect(ban).not.toBeNull();
+    expect(engine.addressFailures('192.0.2.9')).toBe(0);
+    engine.unban({ ids: [ban!.id] }, { by: 'admin', address: '127.0.0.1' });
+    wrong(vm('203', '192.0.2.9'));
+    expect(engine.bannedBy('192.0.2.9'), 'one typo after an unban does not ban again').toBeNull();
+    expect(engine.addressFailures('192.0.2.9')).toBe(1);
   });
 
   it('escalates to a permanent lock after 3 temporary locks in 24 h, until an admin resets it', () => {
@@ -234,11 +248,31 @@ describe('lockout engine (SPEC F3)', () => {
     expect(engine.check(vm('201', '10.1.2.3')).ok).toBe(true);
   });
 
-  it('counts unknown extensions toward the address only', () => {
-    for (let i = 0; i < 6; i++) wrong(vm('999'));
-    expect(engine.extensionLocks()).toEqual([]);
-    expect(engine.check(vm('999'))).toEqual({ ok: true });
-    expect(engine.addressFailures('192.0.2.1')).toBe(6);
+  it('counts and locks unknown extensions like real ones (the 6th answer must not tell which numbers exist)', () => {
+    const first5 = Array.from({ length: 5 }, () => wrong(vm('999')).refused);
+    expect(first5).toEqual([false, false, false, false, false]);
+    expect(wrong(vm('999')).refused).toBe(true);
+    // on the dashboard without a name or site (so only admins for all sites see it)
+    expect(engine.extensionLocks()).toEqual([expect.objectContaining({ extension: '999', label: '', siteId: '', blocked: true })]);
+    expect(engine.addressFailures('192.0.2.1')).toBe(5);
+  });
+
+  it('reserve(): counted failures plus attempts in flight never pass the threshold', () => {
+    const held = Array.from({ length: 8 }, () => engine.reserve('201', 'voicemail'));
+    expect(held.filter(Boolean)).toHaveLength(5);
+    // two of them fail, then give their slot back: three in flight + two counted = the threshold
+    for (const r of held.slice(0, 2)) {
+      engine.failure(vm('201'));
+      r!();
+    }
+    expect(engine.reserve('201', 'voicemail')).toBeNull();
+    held[2]!(); // an attempt that succeeded or was abandoned
+    const again = engine.reserve('201', 'voicemail');
+    expect(again).not.toBeNull();
+    again!();
+    again!(); // releasing twice changes nothing
+    for (const r of held.slice(3)) r?.();
+    expect(engine.reserve('201', 'keypad')).not.toBeNull();
   });
 
   it('keeps counters, locks, bans and the policy across reopening the database', () => {

@@ -335,7 +335,8 @@ function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdate
   const now = useNow(1000);
   const lockedRows = locks.filter((l) => lockBlockedAt(l, now));
   const locked = lockedRows.length > 0;
-  const failingRows = locks.filter((l) => !lockBlockedAt(l, now) && l.failures > 0);
+  // a lock that ran out: the failures that caused it no longer count on the PBX
+  const failingRows = locks.filter((l) => !l.blocked && l.failures > 0);
   const unlockRef = useRef<HTMLButtonElement>(null);
   const canUnlock = locked && busy === null && online;
 
