@@ -1,6 +1,6 @@
 // E2E: the lock state in the extensions table (SPEC F3, "credential-health columns … lock state"). Failed
 // voicemail sign-ins through the device API (from another host, 127.0.0.2) show "N failed", the fifth
-// "Locked", live and without reload; a reset on the PBX clears the cell again.
+// "Locked", live and without reload; the detail panel's Unlock (and a reset elsewhere) clears it again.
 import { expect, test, type Page } from '@playwright/test';
 import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
 import { adminToken, pbxApiOf, shot } from '../support/e2e.js';
@@ -55,6 +55,21 @@ test('failed sign-ins show in the Lock column live; the fifth locks; a reset cle
   await expect(lockCell).toHaveAttribute('title', /^Voicemail locked until /);
   await shot(page, '64-extensions-lock-column');
 
+  // The detail panel says what is locked and unlocks it (keyboard: Enter opens the row, Tab to Unlock).
+  await page.getByLabel('Search extensions').press('Enter');
+  const detail = page.getByRole('region', { name: `Extension ${n}` });
+  const lockout = detail.getByRole('region', { name: 'Lockout' });
+  await expect(lockout).toContainText('Voicemail: locked after 5 failed sign-ins (last from 127.0.0.2)');
+  await shot(page, '65-extension-detail-locked');
+  await lockout.getByRole('button', { name: 'Unlock' }).click();
+  await expect(lockout.getByRole('status')).toContainText(`Unlocked. ${n} can sign in again`);
+  await expect(lockCell).toHaveText('—');
+  const locks = await api<{ items: { extension: string }[] }>('GET', '/lockouts/extensions');
+  expect(locks.body.items.filter((l) => l.extension === n)).toEqual([]);
+
+  // A reset elsewhere (the API here) clears the cell live too.
+  for (let i = 0; i < 2; i++) expect((await wrongPin()).status).toBe(403);
+  await expect(lockCell).toHaveText('2 failed');
   const reset = await api('POST', '/lockouts/extensions/reset', { items: [{ extension: n }] });
   expect(reset.status).toBe(200);
   await expect(lockCell).toHaveText('—');

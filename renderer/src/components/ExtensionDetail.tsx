@@ -1,11 +1,13 @@
 // The detail panel of one extension: facts, where incoming calls go, and the Password protection
-// section (SPEC F1), then Credentials (SPEC F2). Escape closes it and focus returns to the row.
+// section (SPEC F1), then Credentials (SPEC F2); a Lockout section with Unlock when it is locked (SPEC F3). Escape closes it and focus returns to the row.
 import { useEffect, useRef } from 'react';
 import type { Extension } from '../../../shared/domain';
 import { EXTENSION_TYPE_LABEL } from '../../../shared/domain';
 import { CALL_DECISION_TEXT } from '../../../shared/protection';
 import { CredentialsSection } from './CredentialsSection';
 import { ProtectionSection } from './ProtectionSection';
+import { LockSection } from './LockSection';
+import type { ExtensionLock } from '../../../shared/lockout';
 
 interface Props {
   ext: Extension;
@@ -14,9 +16,12 @@ interface Props {
   focusSignal: number;
   onClose: () => void;
   onUpdated: (ext: Extension) => void;
+  /** This extension's lock rows (the live lockouts store). */
+  locks: readonly ExtensionLock[];
+  online: boolean;
 }
 
-export function ExtensionDetail({ ext, siteName, focusSignal, onClose, onUpdated }: Props) {
+export function ExtensionDetail({ ext, siteName, focusSignal, onClose, onUpdated, locks, online }: Props) {
   const headingRef = useRef<HTMLHeadingElement>(null);
   const titleId = `detail-${ext.number}-title`;
 
@@ -67,6 +72,7 @@ export function ExtensionDetail({ ext, siteName, focusSignal, onClose, onUpdated
         </div>
       </dl>
 
+      <LockSection number={ext.number} locks={locks} online={online} />
       <ProtectionSection ext={ext} onUpdated={onUpdated} />
       <CredentialsSection ext={ext} onUpdated={onUpdated} />
     </section>

@@ -12,6 +12,7 @@ import type { PinFilter, ProtectionFilter, Query, SortKey } from '../lib/extensi
 import { useExtensionIndex } from '../lib/useExtensionIndex';
 import { formatCount, useNow } from '../lib/time';
 import { locksByNumber, useLockouts } from '../lib/lockouts';
+import type { ExtensionLock } from '../../../shared/lockout';
 
 const EMPTY = new Int32Array(0);
 
@@ -43,6 +44,8 @@ interface Props {
   onlineEpoch: number;
   online: boolean;
 }
+
+const NO_LOCKS: readonly ExtensionLock[] = [];
 
 export function ExtensionsScreen({ onlineEpoch, online }: Props) {
   const [query, setQuery] = useState<Query>(INITIAL_QUERY);
@@ -501,6 +504,8 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
             focusSignal={focusDetail}
             onClose={closeDetail}
             onUpdated={applyUpdate}
+            locks={locks.get(openExt.number) ?? NO_LOCKS}
+            online={online}
           />
         ) : null}
       </div>
