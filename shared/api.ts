@@ -35,6 +35,33 @@ import {
   UnbanRequestSchema,
   UnbanResponseSchema,
 } from './lockout.js';
+import {
+  DeviceConfigSchema,
+  DeviceCreateSchema,
+  DeviceListSchema,
+  DeviceMacRequestSchema,
+  DeviceSchema,
+  DeviceStatusSchema,
+  HotDeskListSchema,
+  HotDeskLoginRequestSchema,
+  HotDeskPasswordMetaSchema,
+  HotDeskPasswordParamsSchema,
+  HotDeskPasswordsSchema,
+  HotDeskPasswordWriteSchema,
+  MacParamsSchema,
+  MappingCreateSchema,
+  MappingSchema,
+  MappingWriteSchema,
+  SiteHotDeskListSchema,
+  SiteHotDeskSchema,
+  SiteHotDeskWriteSchema,
+  SiteParamsSchema,
+  TemplateCreateSchema,
+  TemplateListSchema,
+  TemplateParamsSchema,
+  TemplateSchema,
+  TemplateUpdateSchema,
+} from './hotdesk.js';
 
 export const API_BASE = '/api/v1';
 export const DEVICE_BASE = '/device/v1';
@@ -541,6 +568,110 @@ export const routes = {
     body: LockoutPolicySchema, status: 200, response: LockoutPolicyResourceSchema, ifMatch: true, etag: true,
     errors: [401, 403, 412, 422, 428],
   }),
+  listHotDesk: route({
+    operationId: 'listHotDesk', siteScoped: true, method: 'GET', path: `${API_BASE}/hotdesk`,
+    summary:
+      'The live hot-desk table: every extension that has a mapping or is logged in on a phone, with the phone, ' +
+      'the template it got (or the mapping\'s) and since when',
+    tag: 'hotdesk', auth: 'session', roles: STAFF, status: 200, response: HotDeskListSchema, errors: [401],
+  }),
+  listDevices: route({
+    operationId: 'listDevices', siteScoped: true, method: 'GET', path: `${API_BASE}/devices`,
+    summary: 'Phones known to the PBX (by MAC): brand, model, firmware, site, last seen address, hot-desk state',
+    tag: 'hotdesk', auth: 'session', roles: STAFF, status: 200, response: DeviceListSchema, errors: [401],
+  }),
+  createDevice: route({
+    operationId: 'createDevice', method: 'POST', path: `${API_BASE}/devices`,
+    summary: 'Provision a phone by its MAC (any common notation; stored as 00:15:65:AB:CD:EF); 409 when the MAC is known',
+    tag: 'hotdesk', auth: 'session', forbidden: 'provision phones', body: DeviceCreateSchema, status: 201,
+    response: DeviceSchema, errors: [401, 403, 404, 409, 422],
+  }),
+  forceLogout: route({
+    operationId: 'forceLogout', siteScoped: true, method: 'POST', path: `${API_BASE}/devices/{mac}/logout`,
+    summary:
+      'Log the phone out (it returns to its login screen); staff of the logged-in extension\'s site. 409 when no ' +
+      'extension is logged in on it',
+    tag: 'hotdesk', auth: 'session', roles: STAFF, params: MacParamsSchema, status: 200, response: DeviceSchema,
+    errors: [401, 404, 409, 422],
+  }),
+  listTemplates: route({
+    operationId: 'listTemplates', method: 'GET', path: `${API_BASE}/hotdesk/templates`,
+    summary: 'Provisioning templates of every brand; exactly one default per brand', tag: 'hotdesk', auth: 'session',
+    forbidden: 'read templates', status: 200, response: TemplateListSchema, errors: [401, 403],
+  }),
+  createTemplate: route({
+    operationId: 'createTemplate', method: 'POST', path: `${API_BASE}/hotdesk/templates`,
+    summary:
+      'Add a template; a brand\'s first template is its default, and isDefault makes it the default (the old one ' +
+      'stops being default in the same transaction)',
+    tag: 'hotdesk', auth: 'session', forbidden: 'change templates', body: TemplateCreateSchema, status: 201,
+    response: TemplateSchema, etag: true, errors: [401, 403, 409, 422],
+  }),
+  updateTemplate: route({
+    operationId: 'updateTemplate', method: 'PUT', path: `${API_BASE}/hotdesk/templates/{id}`,
+    summary: 'Rename a template or replace its settings (phones get them at their next login)', tag: 'hotdesk',
+    auth: 'session', forbidden: 'change templates', params: TemplateParamsSchema, body: TemplateUpdateSchema,
+    status: 200, response: TemplateSchema, ifMatch: true, etag: true, errors: [401, 403, 404, 409, 412, 422, 428],
+  }),
+  setDefaultTemplate: route({
+    operationId: 'setDefaultTemplate', method: 'POST', path: `${API_BASE}/hotdesk/templates/{id}/default`,
+    summary: 'Make this template its brand\'s default; the old default stops being one in the same transaction',
+    tag: 'hotdesk', auth: 'session', forbidden: 'change templates', params: TemplateParamsSchema, status: 200,
+    response: TemplateListSchema, ifMatch: true, errors: [401, 403, 404, 412, 422, 428],
+  }),
+  deleteTemplate: route({
+    operationId: 'deleteTemplate', method: 'DELETE', path: `${API_BASE}/hotdesk/templates/{id}`,
+    summary: 'Delete a template; 409 while it is its brand\'s default or a mapping uses it', tag: 'hotdesk',
+    auth: 'session', forbidden: 'change templates', params: TemplateParamsSchema, status: 204, response: null,
+    ifMatch: true, errors: [401, 403, 404, 409, 412, 422, 428],
+  }),
+  createMapping: route({
+    operationId: 'createMapping', siteScoped: true, method: 'POST', path: `${API_BASE}/hotdesk/mappings`,
+    summary:
+      'Map an extension to a template: with a MAC, on that phone; with a blank MAC, on any phone it logs in on ' +
+      '(otherwise the brand\'s default template is used). 409 when the extension has a mapping or another mapping has the MAC',
+    tag: 'hotdesk', auth: 'session', forbidden: 'change extension mappings', body: MappingCreateSchema, status: 201,
+    response: MappingSchema, etag: true, errors: [401, 403, 404, 409, 422],
+  }),
+  updateMapping: route({
+    operationId: 'updateMapping', siteScoped: true, method: 'PUT', path: `${API_BASE}/hotdesk/mappings/{number}`,
+    summary: 'Change an extension\'s mapping (template, MAC); 409 when another mapping has the MAC',
+    tag: 'hotdesk', auth: 'session', forbidden: 'change extension mappings', params: NumberParamsSchema,
+    body: MappingWriteSchema, status: 200, response: MappingSchema, ifMatch: true, etag: true,
+    errors: [401, 403, 404, 409, 412, 422, 428],
+  }),
+  deleteMapping: route({
+    operationId: 'deleteMapping', siteScoped: true, method: 'DELETE', path: `${API_BASE}/hotdesk/mappings/{number}`,
+    summary: 'Remove an extension\'s mapping (its logins get the brand\'s default template again)', tag: 'hotdesk',
+    auth: 'session', forbidden: 'change extension mappings', params: NumberParamsSchema, status: 204, response: null,
+    ifMatch: true, errors: [401, 403, 404, 412, 422, 428],
+  }),
+  listSiteHotDesk: route({
+    operationId: 'listSiteHotDesk', method: 'GET', path: `${API_BASE}/hotdesk/sites`,
+    summary: 'Each site\'s internal and external PBX address (the Login app\'s choices) and auto-logout',
+    tag: 'hotdesk', auth: 'session', forbidden: 'read hot-desk site settings', status: 200,
+    response: SiteHotDeskListSchema, errors: [401, 403],
+  }),
+  setSiteHotDesk: route({
+    operationId: 'setSiteHotDesk', method: 'PUT', path: `${API_BASE}/hotdesk/sites/{siteId}`,
+    summary: 'Replace a site\'s hot-desk settings', tag: 'hotdesk', auth: 'session',
+    forbidden: 'change hot-desk site settings', params: SiteParamsSchema, body: SiteHotDeskWriteSchema, status: 200,
+    response: SiteHotDeskSchema, ifMatch: true, etag: true, errors: [401, 403, 404, 412, 422, 428],
+  }),
+  getHotDeskPasswords: route({
+    operationId: 'getHotDeskPasswords', method: 'GET', path: `${API_BASE}/hotdesk/passwords`,
+    summary: 'Whether the global hot-desk user and admin passwords are set, when and by whom (never the values)',
+    tag: 'hotdesk', auth: 'session', forbidden: 'read hot-desk passwords', status: 200,
+    response: HotDeskPasswordsSchema, errors: [401, 403],
+  }),
+  setHotDeskPassword: route({
+    operationId: 'setHotDeskPassword', method: 'PUT', path: `${API_BASE}/hotdesk/passwords/{kind}`,
+    summary:
+      'Set the global hot-desk user or admin password (digits; the login-code PIN policy applies, and the two ' +
+      'must differ); 422 pin_policy_violation lists the failed rules',
+    tag: 'hotdesk', auth: 'session', forbidden: 'set hot-desk passwords', params: HotDeskPasswordParamsSchema,
+    body: HotDeskPasswordWriteSchema, status: 200, response: HotDeskPasswordMetaSchema, errors: [401, 403, 422],
+  }),
   events: route({
     operationId: 'events', siteScoped: true, method: 'GET', path: `${API_BASE}/events`,
     summary: 'Live events (Server-Sent Events); resumes after Last-Event-ID', tag: 'events', auth: 'session', roles: STAFF,
@@ -579,6 +710,38 @@ export const routes = {
     summary: 'A user signs in on a phone with an extension\'s login code; the same 403 for every refusal',
     tag: 'device', auth: 'device', body: DevicePhoneLoginRequestSchema, status: 200, response: DevicePhoneLoginResponseSchema,
     errors: [403, 422],
+  }),
+  deviceHotDeskStatus: route({
+    operationId: 'deviceHotDeskStatus', method: 'POST', path: `${DEVICE_BASE}/hotdesk/status`,
+    summary:
+      'The phone asks what to show: the login screen with its site\'s Internal / External choices, "needs reboot", ' +
+      'or ready. 404 for a phone the PBX does not know',
+    tag: 'device', auth: 'device', body: DeviceMacRequestSchema, status: 200, response: DeviceStatusSchema,
+    errors: [404, 422],
+  }),
+  deviceHotDeskLogin: route({
+    operationId: 'deviceHotDeskLogin', method: 'POST', path: `${DEVICE_BASE}/hotdesk/login`,
+    summary:
+      'Hot-desk login: extension + password (its voicemail PIN; the global user password when it has no mailbox; ' +
+      'the global admin password for any extension). Answers the configuration; brands that need a reboot answer ' +
+      'needs_reboot. The extension leaves any other phone. The same 403 for every refusal; failures count toward lockouts',
+    tag: 'device', auth: 'device', body: HotDeskLoginRequestSchema, status: 200, response: DeviceConfigSchema,
+    errors: [403, 404, 409, 422],
+  }),
+  deviceHotDeskRebooted: route({
+    operationId: 'deviceHotDeskRebooted', method: 'POST', path: `${DEVICE_BASE}/hotdesk/rebooted`,
+    summary: 'The phone rebooted and loaded its configuration (from the address it logged in from)', tag: 'device',
+    auth: 'device', body: DeviceMacRequestSchema, status: 200, response: DeviceStatusSchema, errors: [403, 404, 422],
+  }),
+  deviceHotDeskActivity: route({
+    operationId: 'deviceHotDeskActivity', method: 'POST', path: `${DEVICE_BASE}/hotdesk/activity`,
+    summary: 'The user used the phone (a call, a key): resets the idle auto-logout', tag: 'device', auth: 'device',
+    body: DeviceMacRequestSchema, status: 200, response: DeviceStatusSchema, errors: [403, 404, 422],
+  }),
+  deviceHotDeskLogout: route({
+    operationId: 'deviceHotDeskLogout', method: 'POST', path: `${DEVICE_BASE}/hotdesk/logout`,
+    summary: 'Logout from the phone: it returns to the login screen', tag: 'device', auth: 'device',
+    body: DeviceMacRequestSchema, status: 200, response: DeviceStatusSchema, errors: [403, 404, 422],
   }),
   deviceVoicemailPin: route({
     operationId: 'deviceVoicemailPin', method: 'POST', path: `${DEVICE_BASE}/voicemail/pin`,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ChangeSourceSchema, ExtensionSchema } from './domain.js';
 import { CredentialKindSchema, PinPolicySchema } from './pin-policy.js';
 import { AddressBanSchema, AllowEntrySchema, ExtensionLockSchema, LockCredentialSchema, LockoutPolicySchema } from './lockout.js';
+import { DeviceSchema, HotDeskRowSchema } from './hotdesk.js';
 
 export const ProtectionChangedEventSchema = z.object({
   type: z.literal('protection.changed'),
@@ -111,6 +112,49 @@ export const LockoutSettingsChangedEventSchema = z.object({
   policy: LockoutPolicySchema.optional(),
 });
 
+/**
+ * A phone's hot-desk state changed (SPEC F4): a login (live at once, or waiting for a reboot), the reboot
+ * done, a logout from the phone, a logout because the extension logged in on another phone (moved), a forced
+ * logout by staff, or an automatic one (idle or the site's daily time). `row` is the extension's hot-desk row
+ * after the change (null when it no longer has one); `siteId` is the extension's site (else the phone's).
+ */
+export const HotDeskChangedEventSchema = z.object({
+  type: z.literal('hotdesk.changed'),
+  id: z.number().int(),
+  at: z.string(),
+  action: z.enum(['logged_in', 'needs_reboot', 'rebooted', 'logged_out', 'moved', 'forced_logout', 'auto_logout']),
+  /** "device", the account name, or "system" (auto-logout). */
+  by: z.string(),
+  address: z.string(),
+  number: z.string().nullable(),
+  siteId: z.string(),
+  device: DeviceSchema,
+  row: HotDeskRowSchema.nullable(),
+});
+
+/** An extension mapping was created, changed or deleted; `row` is the extension's row after it (or null). */
+export const HotDeskMappingChangedEventSchema = z.object({
+  type: z.literal('hotdesk.mapping_changed'),
+  id: z.number().int(),
+  at: z.string(),
+  action: z.enum(['created', 'updated', 'deleted']),
+  by: z.string(),
+  address: z.string(),
+  number: z.string(),
+  siteId: z.string(),
+  row: HotDeskRowSchema.nullable(),
+});
+
+/** Hot-desk settings changed: templates (or a brand's default), a site's settings, the global passwords, phones. */
+export const HotDeskSettingsChangedEventSchema = z.object({
+  type: z.literal('hotdesk.settings_changed'),
+  id: z.number().int(),
+  at: z.string(),
+  what: z.enum(['templates', 'site', 'passwords', 'devices']),
+  by: z.string(),
+  address: z.string(),
+});
+
 export const PbxEventSchema = z
   .discriminatedUnion('type', [
     ProtectionChangedEventSchema,
@@ -121,6 +165,9 @@ export const PbxEventSchema = z
     LockoutChangedEventSchema,
     BanChangedEventSchema,
     LockoutSettingsChangedEventSchema,
+    HotDeskChangedEventSchema,
+    HotDeskMappingChangedEventSchema,
+    HotDeskSettingsChangedEventSchema,
   ])
   .meta({ id: 'Event' });
 export type PbxEvent = z.infer<typeof PbxEventSchema>;

@@ -38,6 +38,26 @@ import {
   UnbanRequestSchema,
   UnbanResponseSchema,
 } from './lockout.js';
+import {
+  DeviceCreateSchema,
+  DeviceListSchema,
+  DeviceSchema,
+  HotDeskListSchema,
+  HotDeskPasswordKindSchema,
+  HotDeskPasswordMetaSchema,
+  HotDeskPasswordsSchema,
+  MacSchema,
+  MappingCreateSchema,
+  MappingSchema,
+  MappingWriteSchema,
+  SiteHotDeskListSchema,
+  SiteHotDeskSchema,
+  SiteHotDeskWriteSchema,
+  TemplateCreateSchema,
+  TemplateListSchema,
+  TemplateSchema,
+  TemplateUpdateSchema,
+} from './hotdesk.js';
 
 export const RPC_PREFIX = 'warden:';
 
@@ -265,6 +285,42 @@ export const channels = {
   'lockouts.correlation': { input: NumberInput, output: LockCorrelationSchema },
   'policies.lockout.get': { input: Empty, output: LockoutPolicyResourceSchema },
   'policies.lockout.set': { input: z.object({ etag: EtagSchema, policy: LockoutPolicySchema }).strict(), output: LockoutPolicyResourceSchema },
+  // ---- hot desking (SPEC F4) ----
+  /** The live hot-desk table (rows of your sites). */
+  'hotdesk.list': { input: Empty, output: HotDeskListSchema },
+  /** Phones known to the PBX (of your sites). */
+  'hotdesk.devices': { input: Empty, output: DeviceListSchema },
+  /** Provision a phone (admins). */
+  'hotdesk.createDevice': { input: DeviceCreateSchema, output: DeviceSchema },
+  /** Log a phone out (staff of the logged-in extension's site). */
+  'hotdesk.forceLogout': { input: z.object({ mac: MacSchema }).strict(), output: DeviceSchema },
+  'hotdesk.templates': { input: Empty, output: TemplateListSchema },
+  'hotdesk.createTemplate': { input: TemplateCreateSchema, output: TemplateSchema },
+  'hotdesk.updateTemplate': {
+    input: z.object({ id: z.number().int().positive(), etag: EtagSchema }).extend(TemplateUpdateSchema.shape).strict(),
+    output: TemplateSchema,
+  },
+  /** Make a template its brand's default (etag of that template); answers every template after the change. */
+  'hotdesk.setDefaultTemplate': { input: z.object({ id: z.number().int().positive(), etag: EtagSchema }).strict(), output: TemplateListSchema },
+  'hotdesk.deleteTemplate': { input: z.object({ id: z.number().int().positive(), etag: EtagSchema }).strict(), output: Ok },
+  'hotdesk.createMapping': { input: MappingCreateSchema, output: MappingSchema },
+  'hotdesk.updateMapping': {
+    input: NumberInput.extend({ etag: EtagSchema }).extend(MappingWriteSchema.shape).strict(),
+    output: MappingSchema,
+  },
+  'hotdesk.deleteMapping': { input: NumberInput.extend({ etag: EtagSchema }).strict(), output: Ok },
+  'hotdesk.sites': { input: Empty, output: SiteHotDeskListSchema },
+  'hotdesk.setSite': {
+    input: z.object({ siteId: z.string(), etag: EtagSchema }).extend(SiteHotDeskWriteSchema.shape).strict(),
+    output: SiteHotDeskSchema,
+  },
+  /** Whether the global hot-desk passwords are set (never their values). */
+  'hotdesk.passwords': { input: Empty, output: HotDeskPasswordsSchema },
+  /** Set a global hot-desk password (the renderer sends what was just typed; nothing comes back but the metadata). */
+  'hotdesk.setPassword': {
+    input: z.object({ kind: HotDeskPasswordKindSchema, password: z.string().max(64) }).strict(),
+    output: HotDeskPasswordMetaSchema,
+  },
 } as const;
 
 export type Channel = keyof typeof channels;

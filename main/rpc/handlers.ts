@@ -222,5 +222,32 @@ export function createHandlers(services: ConsoleServices): Handlers {
     'policies.lockout.get': async () => (await connection.call(routes.getLockoutPolicy, {})).data,
     'policies.lockout.set': async ({ etag, policy }) =>
       (await connection.call(routes.setLockoutPolicy, { ifMatch: etag, body: policy })).data,
+    'hotdesk.list': async () => (await connection.call(routes.listHotDesk, {})).data,
+    'hotdesk.devices': async () => (await connection.call(routes.listDevices, {})).data,
+    'hotdesk.createDevice': async (body) => (await connection.call(routes.createDevice, { body })).data,
+    'hotdesk.forceLogout': async ({ mac }) => (await connection.call(routes.forceLogout, { params: { mac } })).data,
+    'hotdesk.templates': async () => (await connection.call(routes.listTemplates, {})).data,
+    'hotdesk.createTemplate': async (body) => (await connection.call(routes.createTemplate, { body })).data,
+    'hotdesk.updateTemplate': async ({ id, etag, ...body }) =>
+      (await connection.call(routes.updateTemplate, { params: { id: String(id) }, ifMatch: etag, body })).data,
+    'hotdesk.setDefaultTemplate': async ({ id, etag }) =>
+      (await connection.call(routes.setDefaultTemplate, { params: { id: String(id) }, ifMatch: etag })).data,
+    'hotdesk.deleteTemplate': async ({ id, etag }) => {
+      await connection.call(routes.deleteTemplate, { params: { id: String(id) }, ifMatch: etag });
+      return { ok: true as const };
+    },
+    'hotdesk.createMapping': async (body) => (await connection.call(routes.createMapping, { body })).data,
+    'hotdesk.updateMapping': async ({ number, etag, ...body }) =>
+      (await connection.call(routes.updateMapping, { params: { number }, ifMatch: etag, body })).data,
+    'hotdesk.deleteMapping': async ({ number, etag }) => {
+      await connection.call(routes.deleteMapping, { params: { number }, ifMatch: etag });
+      return { ok: true as const };
+    },
+    'hotdesk.sites': async () => (await connection.call(routes.listSiteHotDesk, {})).data,
+    'hotdesk.setSite': async ({ siteId, etag, ...body }) =>
+      (await connection.call(routes.setSiteHotDesk, { params: { siteId }, ifMatch: etag, body })).data,
+    'hotdesk.passwords': async () => (await connection.call(routes.getHotDeskPasswords, {})).data,
+    'hotdesk.setPassword': async ({ kind, password }) =>
+      (await connection.call(routes.setHotDeskPassword, { params: { kind }, body: { password } })).data,
   };
 }
