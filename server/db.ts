@@ -319,6 +319,78 @@ const MIGRATIONS: Migration[] = [
     expires_at    TEXT NOT NULL
   ) STRICT, WITHOUT ROWID;
   `,
+
+  // 10: hot desking (SPEC F4): phones by MAC, templates (at most one default per brand, by a partial unique
+  // index; the server keeps at least one), extension mappings (a MAC at most once), per-site Login app
+  // addresses and auto-logout, the global hot-desk passwords (argon2 hashes). Every brand starts with a
+  // default template. IF NOT EXISTS / OR IGNORE: re-runnable.
+  `
+  CREATE TABLE IF NOT EXISTS hotdesk_templates (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    brand      TEXT NOT NULL CHECK (brand IN ('yealink','digium','polycom','aastra','snom')),
+    name       TEXT NOT NULL,
+    settings   TEXT NOT NULL DEFAULT '{}',
+    is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0,1)),
+    version    INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+    updated_at TEXT NOT NULL,
+    updated_by TEXT,
+    UNIQUE (brand, name)
+  ) STRICT;
+  CREATE UNIQUE INDEX IF NOT EXISTS hotdesk_one_default_per_brand ON hotdesk_templates (brand) WHERE is_default = 1;
+
+  CREATE TABLE IF NOT EXISTS devices (
+    mac               TEXT PRIMARY KEY,
+    brand             TEXT NOT NULL CHECK (brand IN ('yealink','digium','polycom','aastra','snom')),
+    model             TEXT NOT NULL,
+    firmware          TEXT NOT NULL DEFAULT '',
+    site_id           TEXT NOT NULL REFERENCES sites(id),
+    last_seen_address TEXT,
+    last_seen_at      TEXT,
+    state             TEXT NOT NULL DEFAULT 'logged_out' CHECK (state IN ('logged_out','logged_in','needs_reboot')),
+    extension         TEXT UNIQUE,
+    template_id       INTEGER,
+    since             TEXT,
+    last_activity_at  TEXT,
+    login_address     TEXT,
+    network           TEXT CHECK (network IS NULL OR network IN ('internal','external')),
+    CHECK ((state = 'logged_out') = (extension IS NULL))
+  ) STRICT;
+
+  CREATE TABLE IF NOT EXISTS hotdesk_mappings (
+    extension   TEXT PRIMARY KEY REFERENCES extensions(number),
+    template_id INTEGER NOT NULL REFERENCES hotdesk_templates(id),
+    mac         TEXT UNIQUE,
+    version     INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+    updated_at  TEXT NOT NULL,
+    updated_by  TEXT
+  ) STRICT;
+
+  CREATE TABLE IF NOT EXISTS hotdesk_sites (
+    site_id          TEXT PRIMARY KEY REFERENCES sites(id),
+    internal_address TEXT,
+    external_address TEXT,
+    idle_minutes     INTEGER,
+    daily_at         TEXT,
+    time_zone        TEXT NOT NULL DEFAULT 'UTC',
+    version          INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+    updated_at       TEXT,
+    updated_by       TEXT
+  ) STRICT;
+
+  CREATE TABLE IF NOT EXISTS hotdesk_passwords (
+    kind   TEXT PRIMARY KEY CHECK (kind IN ('user','admin')),
+    hash   TEXT NOT NULL,
+    set_at TEXT NOT NULL,
+    set_by TEXT NOT NULL
+  ) STRICT;
+
+  INSERT OR IGNORE INTO hotdesk_templates (brand, name, settings, is_default, updated_at, updated_by) VALUES
+    ('yealink', 'Standard', '{"lang.gui":"English","phone_setting.backlight_time":"60","features.dnd.enable":"0"}', 1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), NULL),
+    ('digium', 'Standard', '{"language":"en","screen.brightness":"5","dnd":"off"}', 1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), NULL),
+    ('polycom', 'Standard', '{"lcl.ml.lang":"English_United_States","up.backlight.idleIntensity":"1"}', 1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), NULL),
+    ('aastra', 'Standard', '{"language":"0","backlight.mode":"1"}', 1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), NULL),
+    ('snom', 'Standard', '{"language":"English","backlight":"10"}', 1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), NULL);
+  `,
 ];
 
 /** Recompute pin_policy_versions.implies_current of one kind after its policy changed (few rows). */

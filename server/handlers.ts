@@ -44,6 +44,8 @@ import type { LockoutEngine } from './lockout.js';
 import type { LockCredential } from '../shared/lockout.js';
 import { normaliseAddress } from '../shared/cidr.js';
 import { lockoutHandlers } from './lockout-handlers.js';
+import { hotdeskHandlers } from './hotdesk-handlers.js';
+import type { HotDeskStore } from './hotdesk.js';
 import { HIJACKED, type HandlerResult, type Handlers, type RequestContext } from './http.js';
 import { newToken, sha256Hex, type Hasher } from './secrets.js';
 import type { Store } from './store.js';
@@ -97,6 +99,8 @@ export interface AppDeps {
   clock: () => Date;
   /** SPEC F3: failed attempts, extension locks and address bans. */
   lockout: LockoutEngine;
+  /** SPEC F4: phones, templates, mappings, hot-desk settings. */
+  hotdesk: HotDeskStore;
   serverName: string;
   version: string;
 }
@@ -319,19 +323,26 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     }
   };
 
-  const checkVoicemailPin = async (ctx: RequestContext, extension: string, pin: string): Promise<{ isDefault: boolean }> => {
+  /**
+   * Does `pin` open the mailbox of `extension`? Exactly one verification's time whatever the answer; records
+   * nothing (the callers count failures against their own credential).
+   */
+  const voicemailPinMatches = async (
+    extension: string,
+    pin: string,
+  ): Promise<{ ok: true; isDefault: boolean } | { ok: false; reason: string }> => {
     const ext = store.getExtension(extension);
     const cred = ext ? store.credentialOf(extension, 'voicemail_pin') : undefined;
     if (!ext || ext.status !== 'active' || !ext.voicemail || !cred) {
       await hasher.verifyNothing(pin);
-      return voicemailReject(ctx, extension, !ext ? 'unknown_extension' : 'no_mailbox');
+      return { ok: false, reason: !ext ? 'unknown_extension' : 'no_mailbox' };
     }
     let ok: boolean;
     if (cred.isDefault) {
       const d = store.defaultPinOf(extension);
       if (!d) {
         await hasher.verifyNothing(pin);
-        return voicemailReject(ctx, extension, 'no_default');
+        return { ok: false, reason: 'no_default' };
       }
       if (d.hash) ok = await hasher.verify(d.hash, pin);
       else {
@@ -342,9 +353,14 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     } else {
       ok = await hasher.verify(cred.hash as string, pin);
     }
-    if (!ok) return voicemailReject(ctx, extension, 'wrong_pin');
+    return ok ? { ok: true, isDefault: cred.isDefault } : { ok: false, reason: 'wrong_pin' };
+  };
+
+  const checkVoicemailPin = async (ctx: RequestContext, extension: string, pin: string): Promise<{ isDefault: boolean }> => {
+    const r = await voicemailPinMatches(extension, pin);
+    if (!r.ok) return voicemailReject(ctx, extension, r.reason);
     lockout.success({ extension, credential: 'voicemail', address: ctx.address });
-    return { isDefault: cred.isDefault };
+    return { isDefault: r.isDefault };
   };
 
   /**
@@ -502,6 +518,10 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
 
   return {
     ...lockoutHandlers<Session>({ lockout, store, hub, inScope, limitedToSites: (session) => session.sites !== null }),
+    ...hotdeskHandlers<Session>({
+      store, hub, hotdesk: deps.hotdesk, hasher, lockout, clock, inScope, deviceGate, deviceFailure, voicemailPinMatches,
+      rejected: () => new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403),
+    }),
     health: () => ({ body: { ok: true, server: deps.serverName, version: deps.version } }),
 
     createSession: async (ctx) => {

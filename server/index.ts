@@ -8,6 +8,8 @@ import { EventHub } from './events.js';
 import { authenticator, createHandlers, openApiJson } from './handlers.js';
 import { createHttp, registerRoutes } from './http.js';
 import { LockoutEngine } from './lockout.js';
+import { HotDeskStore } from './hotdesk.js';
+import { HOTDESK_SWEEP_MS } from './hotdesk-handlers.js';
 import { Hasher, loadPepper } from './secrets.js';
 import {
   ADMIN_PASSWORD_PENDING,
@@ -32,6 +34,8 @@ export interface PbxServerOptions {
   quiet?: boolean;
   /** argon2 gate: hashes in flight and the queue behind them (default: one per core, queue 64). */
   hasherLimits?: { concurrency: number; queue: number };
+  /** How often to look for phones due for an automatic logout (default 30 s). */
+  hotdeskSweepMs?: number;
 }
 
 export interface PbxServer {
@@ -85,7 +89,8 @@ export async function startPbxServer(opts: PbxServerOptions): Promise<PbxServer>
     const hub = new EventHub(store.lastAuditId());
     // SPEC F3: every state change is written before the answer (WAL + synchronous=FULL), so it survives kill -9.
     const lockout = new LockoutEngine(db, clock, (row) => store.audit(row));
-    const deps = { store, hasher, hub, clock, lockout, serverName, version: SERVER_VERSION };
+    const hotdesk = new HotDeskStore(db, clock, (row) => store.audit(row));
+    const deps = { store, hasher, hub, clock, lockout, hotdesk, serverName, version: SERVER_VERSION };
 
     app = createHttp({ quiet });
     registerRoutes(app, createHandlers(deps), authenticator(deps));
@@ -97,6 +102,16 @@ export async function startPbxServer(opts: PbxServerOptions): Promise<PbxServer>
     const host = opts.host ?? '127.0.0.1';
     await app.listen({ host, port: opts.port ?? 0 });
     const http = app;
+    // SPEC F4 auto-logout: phones idle too long or past their site's daily logout time (also checked on reads)
+    const sweeper = setInterval(() => {
+      try {
+        const events = db.transaction(() => hotdesk.sweep())();
+        for (const ev of events) hub.publish(ev);
+      } catch (err) {
+        if (!quiet) console.error('hot-desk auto-logout failed:', err);
+      }
+    }, opts.hotdeskSweepMs ?? HOTDESK_SWEEP_MS);
+    sweeper.unref();
     deleteMeta(db, ADMIN_PASSWORD_PENDING);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
@@ -112,6 +127,7 @@ export async function startPbxServer(opts: PbxServerOptions): Promise<PbxServer>
       hasher,
       close() {
         closing ??= (async () => {
+          clearInterval(sweeper);
           hub.closeAll();
           await http.close();
           db.close();

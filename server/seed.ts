@@ -281,6 +281,7 @@ export async function seedDatabase(
       const insertScope = db.prepare('INSERT INTO admin_sites (username, site_id) VALUES (?, ?)');
       for (const site of RECEPTIONIST_SITES) insertScope.run(RECEPTIONIST_USERNAME, site);
     }
+    seedHotDesk(db, seed === 'demo', at);
     insertMeta.run('created_at', at);
     insertMeta.run('server_name', serverName);
     insertMeta.run('seed', typeof seed === 'string' ? seed : `extensions:${seed.extensions}`);
@@ -295,4 +296,52 @@ export async function seedDatabase(
   })();
   db.exec('ANALYZE');
   return { adminPassword, receptionistPassword };
+}
+
+/** Demo phones (MAC, brand, model, firmware, site); none logged in at first. */
+export const DEMO_DEVICES: readonly { mac: string; brand: string; model: string; firmware: string; siteId: string }[] = [
+  { mac: '80:5E:C0:11:00:01', brand: 'yealink', model: 'T54W', firmware: '96.86.0.70', siteId: 'hq' },
+  { mac: '80:5E:C0:11:00:02', brand: 'yealink', model: 'T54W', firmware: '96.86.0.70', siteId: 'hq' },
+  { mac: '80:5E:C0:11:00:03', brand: 'yealink', model: 'T46U', firmware: '108.86.0.45', siteId: 'hq' },
+  { mac: '00:08:5D:22:00:01', brand: 'aastra', model: '6867i', firmware: '5.1.0.2040', siteId: 'hq' },
+  { mac: '00:08:5D:22:00:02', brand: 'aastra', model: '6869i', firmware: '5.1.0.2040', siteId: 'hq' },
+  { mac: '00:0F:D3:33:00:01', brand: 'digium', model: 'D65', firmware: '2.8.1', siteId: 'hq' },
+  { mac: '64:16:7F:44:00:01', brand: 'polycom', model: 'VVX 450', firmware: '6.4.3.5018', siteId: 'north' },
+  { mac: '64:16:7F:44:00:02', brand: 'polycom', model: 'VVX 450', firmware: '6.4.3.5018', siteId: 'north' },
+  { mac: '80:5E:C0:11:00:10', brand: 'yealink', model: 'T43U', firmware: '108.86.0.45', siteId: 'north' },
+  { mac: '00:04:13:55:00:01', brand: 'snom', model: 'D785', firmware: '10.1.73.16', siteId: 'south' },
+  { mac: '00:04:13:55:00:02', brand: 'snom', model: 'D735', firmware: '10.1.73.16', siteId: 'south' },
+  { mac: '00:08:5D:22:00:10', brand: 'aastra', model: '6867i', firmware: '5.1.0.2040', siteId: 'south' },
+];
+
+/**
+ * Hot-desk data (SPEC F4): every site gets internal and external PBX addresses (the Login app's choices);
+ * the demo set adds phones, a second template for some brands and a few extension mappings.
+ */
+function seedHotDesk(db: Db, demo: boolean, at: string): void {
+  const insertSite = db.prepare(
+    `INSERT OR IGNORE INTO hotdesk_sites (site_id, internal_address, external_address, idle_minutes, daily_at, time_zone, version, updated_at, updated_by)
+     VALUES (?, ?, ?, NULL, ?, 'UTC', 1, ?, 'system')`,
+  );
+  SEED_SITES.forEach((site, i) => insertSite.run(site.id, `10.${i + 1}.0.10`, `${site.id}.pbx.example.net:5061`, null, at));
+  if (!demo) return;
+  const insertDevice = db.prepare(`INSERT INTO devices (mac, brand, model, firmware, site_id, state) VALUES (?, ?, ?, ?, ?, 'logged_out')`);
+  for (const d of DEMO_DEVICES) insertDevice.run(d.mac, d.brand, d.model, d.firmware, d.siteId);
+  const insertTemplate = db.prepare(
+    `INSERT INTO hotdesk_templates (brand, name, settings, is_default, version, updated_at, updated_by) VALUES (?, ?, ?, 0, 1, ?, 'system')`,
+  );
+  const reception = Number(
+    insertTemplate.run('yealink', 'Reception with sidecar', JSON.stringify({ 'expansion_module.1.enable': '1', 'linekey.1.type': '16', 'lang.gui': 'English' }), at)
+      .lastInsertRowid,
+  );
+  const executive = Number(
+    insertTemplate.run('polycom', 'Executive', JSON.stringify({ 'up.backlight.idleIntensity': '3', 'feature.doNotDisturb.enable': '1' }), at).lastInsertRowid,
+  );
+  insertTemplate.run('aastra', 'Warehouse', JSON.stringify({ 'ring.tone': '3', 'backlight.mode': '2' }), at);
+  const insertMapping = db.prepare(
+    `INSERT INTO hotdesk_mappings (extension, template_id, mac, version, updated_at, updated_by) VALUES (?, ?, ?, 1, ?, 'system')`,
+  );
+  insertMapping.run('1000', reception, '80:5E:C0:11:00:01', at);
+  insertMapping.run('1001', reception, null, at);
+  insertMapping.run('2000', executive, null, at);
 }
