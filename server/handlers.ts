@@ -85,6 +85,8 @@ export function eventVisible(session: Pick<Session, 'sites' | 'role'>, ev: PbxEv
   // the allowlist and the lockout policy: admins.
   if (ev.type === 'lockout.changed') return inScope(session, ev.lock.siteId);
   if (ev.type === 'ban.changed') return true;
+  // hot desking: staff of the extension's site (receptionists log phones out); settings: admins
+  if (ev.type === 'hotdesk.changed' || ev.type === 'hotdesk.mapping_changed') return inScope(session, ev.siteId);
   if ('extension' in ev) return inScope(session, ev.extension.siteId);
   return session.role === 'admin';
 }
@@ -1098,6 +1100,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     const at = clock().toISOString();
     const by = ctx.session.username;
     let eventId = 0;
+    let logoutEvents: PbxEvent[] = [];
     const fresh = store.defaultPinOf(ext.number) ? null : generateDefaultPin(ext.number, store.getPolicy('voicemail_pin').policy);
     const updated = store.db.transaction(() => {
       if (fresh !== null) store.putDefaultPin(ext.number, box.seal(fresh, ext.number), at);
@@ -1106,6 +1109,10 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
           ? store.deactivateExtension(ext.number, ext.version, at, by, ctx.address)
           : store.activateExtension(ext.number, ext.version, at, by);
       if (!next) return undefined;
+      // SPEC F4: a deactivated number leaves the hot-desk phone it is logged in on
+      const phone = action === 'deactivated' ? deps.hotdesk.deviceOfExtension(ext.number) : undefined;
+      const ev = phone ? deps.hotdesk.logout(phone, 'forced_logout', { by, address: ctx.address }, { reason: 'deactivated' }) : null;
+      logoutEvents = ev ? [ev] : [];
       eventId = store.audit({
         at,
         actor: by,
@@ -1117,6 +1124,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       return next;
     })();
     if (!updated) throw stale(requireExtension(ext.number));
+    publishAll(logoutEvents);
     hub.publish({ type: 'extension.changed', id: eventId, at, number: ext.number, action, by, address: ctx.address, extension: updated });
     return { body: updated, etag: updated.etag };
   }
