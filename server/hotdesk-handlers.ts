@@ -202,7 +202,12 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
 
     listDevices: (ctx) => {
       sweep();
-      return { body: { items: hotdesk.devices().filter((d) => deviceVisible(ctx.session, d)) } };
+      // a phone of your site shows another site's user as "in use", without saying who
+      const items = hotdesk.devices().filter((d) => deviceVisible(ctx.session, d)).map((d) => {
+        const ext = d.extension === null ? undefined : store.getExtension(d.extension);
+        return ext && !inScope(ctx.session, ext.siteId) ? { ...d, extension: null, templateId: null } : d;
+      });
+      return { body: { items } };
     },
 
     createDevice: (ctx) => {
@@ -230,10 +235,9 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
       if (d.state === 'logged_out' || d.extension === null) {
         throw new AppError('not_logged_in', `Nobody is logged in on the phone ${mac}`, 409);
       }
+      // the logged-in extension decides (a receptionist logs out her sites' users, wherever they sit)
       const ext = store.getExtension(d.extension);
-      if (ext && !inScope(ctx.session, ext.siteId)) {
-        throw new AppError('forbidden', `Extension ${d.extension} on this phone belongs to a site you do not manage`, 403);
-      }
+      if (ext && !inScope(ctx.session, ext.siteId)) throw noDevice(mac);
       const w = who(ctx);
       const ev = tx(() => hotdesk.logout(d, 'forced_logout', w));
       if (ev) hub.publish(ev);
@@ -420,34 +424,38 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
         const message = `network: this phone's site has no ${body.network} PBX address; choose the other one or ask an admin to set it`;
         throw new AppError('network_not_configured', message, 409, [{ field: 'network', rule: 'configured', message }]);
       }
-      const release = await deps.deviceGate(ctx, body.extension, 'phone_login');
+      // One secret, one counter: for an extension with a mailbox the hot-desk password is its voicemail PIN, so
+      // failures count (and a lock applies) on the voicemail credential — hot desking is no second way to
+      // guess a PIN that voicemail has locked. Otherwise on phone_login.
+      const target = store.getExtension(body.extension);
+      const phone = target !== undefined && target.status === 'active' && target.type === 'phone_terminal' ? target : undefined;
+      const credential: LockCredential = phone?.voicemail ? 'voicemail' : 'phone_login';
+      const release = await deps.deviceGate(ctx, body.extension, credential);
       let via: 'voicemail_pin' | 'user_password' | 'admin_password';
       try {
-        const ext = store.getExtension(body.extension);
-        const eligible = ext !== undefined && ext.status === 'active' && ext.type === 'phone_terminal';
         const userHash = hotdesk.passwordHash('user');
         const adminHash = hotdesk.passwordHash('admin');
         // Always two verifications, side by side: the extension's own (its mailbox PIN, or the user password
         // when it has no mailbox) and the admin password — so no answer is faster than another.
-        const own =
-          eligible && ext.voicemail
-            ? deps.voicemailPinMatches(body.extension, body.password).then((r) => r.ok)
-            : eligible && userHash !== null
-              ? hasher.verify(userHash, body.password)
-              : hasher.verifyNothing(body.password);
+        const own = phone?.voicemail
+          ? deps.voicemailPinMatches(body.extension, body.password).then((r) => r.ok)
+          : phone && userHash !== null
+            ? hasher.verify(userHash, body.password)
+            : hasher.verifyNothing(body.password);
         const admin = adminHash !== null ? hasher.verify(adminHash, body.password) : hasher.verifyNothing(body.password);
         const [ownOk, adminOk] = await Promise.all([own, admin]);
-        if (!eligible || (!ownOk && !adminOk)) {
-          deps.deviceFailure(ctx, 'phone_login', body.extension, !ext ? 'unknown_extension' : !eligible ? 'not_a_phone' : 'wrong_password');
+        if (!phone || (!ownOk && !adminOk)) {
+          const reason = !target ? 'unknown_extension' : !phone ? 'not_eligible' : 'wrong_password';
+          deps.deviceFailure(ctx, credential, body.extension, reason);
           throw deps.rejected();
         }
-        via = ownOk ? (ext.voicemail ? 'voicemail_pin' : 'user_password') : 'admin_password';
+        via = ownOk ? (phone.voicemail ? 'voicemail_pin' : 'user_password') : 'admin_password';
       } finally {
         release();
       }
       const w: Who = { by: 'device', address };
       const r = tx(() => {
-        lockout.success({ extension: body.extension, credential: 'phone_login', address });
+        lockout.success({ extension: body.extension, credential, address });
         return hotdesk.login(mac, body.extension, body.network, via, w);
       });
       publishAll(r.events);

@@ -160,20 +160,34 @@ function zoneOffset(ms: number, tz: string): number {
   return Date.UTC(y, mo - 1, d, h, mi, s) - Math.floor(ms / 1000) * 1000;
 }
 
-/** The UTC instant of a local wall-clock time in a zone (a time skipped by DST moves forward). */
-function zonedInstant(y: number, mo: number, d: number, h: number, mi: number, tz: string): number {
-  const guess = Date.UTC(y, mo - 1, d, h, mi);
-  const first = guess - zoneOffset(guess, tz);
-  const second = guess - zoneOffset(first, tz);
-  return second;
+const HOUR = 3_600_000;
+
+/**
+ * The UTC instants at which the wall clock of `tz` shows y-mo-d h:mi: usually one; two in the hour repeated
+ * when clocks go back; none when it is skipped (clocks go forward) — then the instant the same time would
+ * be under the offset from before the change, which is later on the wall clock (02:30 → 03:30).
+ */
+function zonedInstants(y: number, mo: number, d: number, h: number, mi: number, tz: string): number[] {
+  const naive = Date.UTC(y, mo - 1, d, h, mi);
+  const before = zoneOffset(naive - 12 * HOUR, tz);
+  const offsets = new Set([before, zoneOffset(naive + 12 * HOUR, tz)]);
+  const shows = (t: number) => {
+    const [py, pmo, pd, ph, pmi] = zoneParts(t, tz) as [number, number, number, number, number];
+    return Date.UTC(py, pmo - 1, pd, ph, pmi) === naive;
+  };
+  const hits = [...offsets].map((o) => naive - o).filter(shows);
+  return hits.length > 0 ? hits : [naive - before];
 }
 
-/** The latest instant ≤ now at which the wall clock of `tz` showed `hhmm` (today's or yesterday's). */
+/** The latest instant ≤ now at which the wall clock of `tz` showed `hhmm` (today's or an earlier day's). */
 export function lastDailyInstant(nowMs: number, hhmm: string, tz: string): number {
   const [h, mi] = hhmm.split(':').map(Number) as [number, number];
   const [y, mo, d] = zoneParts(nowMs, tz) as [number, number, number];
-  const today = zonedInstant(y, mo, d, h, mi, tz);
-  return today <= nowMs ? today : zonedInstant(y, mo, d - 1, h, mi, tz);
+  let best = -Infinity;
+  for (let back = 0; back <= 2 && best === -Infinity; back++) {
+    for (const t of zonedInstants(y, mo, d - back, h, mi, tz)) if (t <= nowMs && t > best) best = t;
+  }
+  return best;
 }
 
 // ---- the store ------------------------------------------------------------------------------
