@@ -87,6 +87,8 @@ export function eventVisible(session: Pick<Session, 'sites' | 'role'>, ev: PbxEv
   if (ev.type === 'ban.changed') return true;
   // hot desking: staff of the extension's site (receptionists log phones out); settings: admins
   if (ev.type === 'hotdesk.changed' || ev.type === 'hotdesk.mapping_changed') return inScope(session, ev.siteId);
+  // template names are in every hot-desk row, so staff hear of template changes (nothing secret in it)
+  if (ev.type === 'hotdesk.settings_changed' && ev.what === 'templates') return true;
   if ('extension' in ev) return inScope(session, ev.extension.siteId);
   return session.role === 'admin';
 }

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import type { NumberParamsSchema } from '../shared/api.js';
 import { normaliseAddress } from '../shared/cidr.js';
-import { BRAND_INFO, normaliseMac, type HotDeskPasswordKind, type Template } from '../shared/hotdesk.js';
+import { BRAND_INFO, HOTDESK_PASSWORDS_DIFFER_RULE, normaliseMac, type HotDeskPasswordKind, type Template } from '../shared/hotdesk.js';
 import type {
   DeviceCreateSchema,
   DeviceMacRequestSchema,
@@ -392,7 +392,7 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
       const otherHash = hotdesk.passwordHash(other);
       if (otherHash !== null && (await hasher.verify(otherHash, password))) {
         throw validationError(
-          [{ field: 'password', rule: 'differs', message: `password: the hot-desk user and admin passwords must differ` }],
+          [{ field: 'password', rule: HOTDESK_PASSWORDS_DIFFER_RULE, message: `password: the hot-desk user and admin passwords must differ` }],
           'pin_policy_violation',
         );
       }

@@ -333,8 +333,11 @@ export const HOTDESK_PASSWORD_LABEL: Record<HotDeskPasswordKind, string> = {
 
 export const HotDeskPasswordParamsSchema = z.object({ kind: HotDeskPasswordKindSchema }).strict();
 
+/** The rule id of "the user and admin passwords must differ" (decided by the PBX: it keeps hashes only). */
+export const HOTDESK_PASSWORDS_DIFFER_RULE = 'differs';
+
 export const HotDeskPasswordWriteSchema = z
-  .object({ password: z.string().max(64, { message: 'password is at most 31 digits' }) })
+  .object({ password: z.string().max(31, { message: 'password is at most 31 digits' }) })
   .strict()
   .meta({ id: 'HotDeskPasswordWrite' });
 
@@ -378,7 +381,7 @@ export const HotDeskLoginRequestSchema = z
     mac: MacSchema,
     network: NetworkSchema,
     extension: ExtensionNumberSchema,
-    password: z.string().max(64, { message: 'password is at most 31 digits' }),
+    password: z.string().max(31, { message: 'password is at most 31 digits' }),
   })
   .strict()
   .meta({ id: 'HotDeskLoginRequest' });

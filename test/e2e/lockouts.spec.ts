@@ -11,7 +11,7 @@
 //    an administrator adds and removes comes and goes live on the receptionist's screen as well.
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
-import { adminToken, shot } from '../support/e2e.js';
+import { adminToken, chooseOnReception, connectAsReceptionist, expectShortcutListed, shot, tallShot } from '../support/e2e.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -59,19 +59,6 @@ async function wrongPins(extension: string, from: string, n: number, userAgent =
 async function openLockouts(p: Page): Promise<void> {
   await p.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: /^Lockouts/ }).click();
   await expect(p.getByRole('heading', { level: 1, name: 'Lockouts' })).toBeVisible();
-}
-
-/** The whole screen in one picture: the screen scrolls inside the window, so grow the window to fit it. */
-async function tallShot(p: Page, name: string): Promise<void> {
-  const size = p.viewportSize() ?? { width: 1280, height: 800 };
-  const height = await p.evaluate(() => {
-    const main = document.querySelector('main');
-    const header = document.querySelector('header');
-    return Math.ceil((main?.scrollHeight ?? 800) + (header?.getBoundingClientRect().height ?? 0) + 4);
-  });
-  await p.setViewportSize({ width: size.width, height: Math.min(Math.max(height, size.height), 6000) });
-  await shot(p, name);
-  await p.setViewportSize(size);
 }
 
 function lockRows(p: Page) {
@@ -247,15 +234,7 @@ test('the admin sees locks and bans appear live, checks who tried, and blocks a 
 
 test('a receptionist sees a lock appear live, unlocks it from the reception card, and the row disappears live', async () => {
   // Connect as the receptionist (Disconnect, add a PBX "Front desk").
-  await page.getByRole('button', { name: 'Disconnect' }).click();
-  await expect(page.getByRole('heading', { name: 'Connect to a PBX' })).toBeVisible();
-  const add = page.getByRole('region', { name: 'Add a PBX' });
-  await add.getByLabel('Name', { exact: true }).fill('Front desk');
-  await add.getByLabel('Address (URL)').fill(app.pbxUrl);
-  await add.getByLabel('Username').fill('reception');
-  await add.getByLabel('Password', { exact: true }).fill(receptionPassword);
-  await add.getByRole('button', { name: 'Save profile' }).click();
-  await page.getByRole('article', { name: 'Front desk' }).getByRole('button', { name: 'Connect to Front desk' }).click();
+  await connectAsReceptionist(page, app.pbxUrl, receptionPassword);
   await expect(page.getByLabel('Find an extension')).toBeVisible({ timeout: 30_000 });
 
   // Tab 1: the Lockouts dashboard. The receptionist sees the lock rows of their site, and no admin panels.
@@ -284,8 +263,7 @@ test('a receptionist sees a lock appear live, unlocks it from the reception card
     w.Notification = Recording;
   });
   await desk.goto(origin + '/');
-  const search = desk.getByLabel('Find an extension');
-  await expect(search).toBeVisible({ timeout: 30_000 });
+  await expect(desk.getByLabel('Find an extension')).toBeVisible({ timeout: 30_000 });
 
   // Five wrong PINs from 127.0.0.3 lock the second extension: the row appears live on the dashboard.
   await wrongPins(second.number, '127.0.0.3', 5);
@@ -303,9 +281,7 @@ test('a receptionist sees a lock appear live, unlocks it from the reception card
   await tallShot(page, '62-lockouts-receptionist');
 
   // The reception card shows the lock with the time left, and an Unlock action listed under `?`.
-  await search.fill(second.number);
-  await search.press('Enter');
-  const card = desk.getByRole('region', { name: new RegExp(second.number) });
+  const card = await chooseOnReception(desk, second.number);
   const badges = card.getByRole('list', { name: 'State' });
   await expect(badges).toContainText('Voicemail locked');
   const lines = card.getByRole('list', { name: 'Locks' });
@@ -314,12 +290,7 @@ test('a receptionist sees a lock appear live, unlocks it from the reception card
   const unlock = card.getByRole('button', { name: /Unlock/ });
   await expect(unlock).toBeVisible();
   await shot(desk, '63-reception-card-locked');
-  await desk.keyboard.press('?');
-  const dialog = desk.getByRole('dialog', { name: 'Keyboard shortcuts' });
-  await expect(dialog).toContainText('Unlock the chosen extension');
-  await desk.keyboard.press('Escape');
-  await expect(dialog).toHaveCount(0);
-  await desk.waitForTimeout(300);
+  await expectShortcutListed(desk, 'Unlock the chosen extension');
 
   // `u` unlocks (keyboard only): the card says so, the PBX agrees, and the dashboard row disappears live.
   await card.getByRole('heading', { level: 2 }).focus();

@@ -5,7 +5,7 @@
 // admin-only controls.
 import { expect, test, type Page } from '@playwright/test';
 import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
-import { shot, adminToken } from '../support/e2e.js';
+import { shot, adminToken, connectAsReceptionist } from '../support/e2e.js';
 
 
 test.describe.configure({ mode: 'serial' });
@@ -86,17 +86,7 @@ test('the admin still lands on Extensions', async () => {
 
 test('the receptionist lands on Reception and works it from the keyboard', async () => {
   // Connect as the receptionist: Disconnect, add a PBX "Front desk".
-  await page.getByRole('button', { name: 'Disconnect' }).click();
-  await expect(page.getByRole('heading', { name: 'Connect to a PBX' })).toBeVisible();
-  const form = page.getByRole('region', { name: 'Add a PBX' });
-  await form.getByLabel('Name', { exact: true }).fill('Front desk');
-  await form.getByLabel('Address (URL)').fill(app.pbxUrl);
-  await form.getByLabel('Username').fill('reception');
-  await form.getByLabel('Password', { exact: true }).fill(receptionPassword);
-  await form.getByRole('button', { name: 'Save profile' }).click();
-  const card = page.getByRole('article', { name: 'Front desk' });
-  await expect(card).toBeVisible();
-  await card.getByRole('button', { name: 'Connect to Front desk' }).click();
+  await connectAsReceptionist(page, app.pbxUrl, receptionPassword);
 
   // Reception is the start screen, with the search box focused.
   const search = page.getByLabel('Find an extension');

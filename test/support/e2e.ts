@@ -1,6 +1,6 @@
 // What the e2e specs share: screenshots into test/output/screens (look at them), and the admin's view of
 // the PBX API beside the console (to set up state and to check that the PBX agrees with what the UI shows).
-import type { Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, requestFrom, type ConsoleProcess } from './console-process.js';
@@ -31,4 +31,55 @@ export function pbxApiOf(pbxUrl: () => string, token: () => string): PbxApi {
     const res = await requestFrom(`${pbxUrl()}/api/v1${p}`, { method, body, headers: { Authorization: `Bearer ${token()}`, ...extra } });
     return { status: res.status, body: res.body as T, headers: res.headers };
   };
+}
+
+/** The whole screen in one picture: the screen scrolls inside the window, so grow the window to fit it. */
+export async function tallShot(page: Page, name: string): Promise<void> {
+  const size = page.viewportSize() ?? { width: 1280, height: 800 };
+  const height = await page.evaluate(() => {
+    const main = document.querySelector('main');
+    const header = document.querySelector('header');
+    return Math.ceil((main?.scrollHeight ?? 800) + (header?.getBoundingClientRect().height ?? 0) + 4);
+  });
+  await page.setViewportSize({ width: size.width, height: Math.min(Math.max(height, size.height), 6000) });
+  await shot(page, name);
+  await page.setViewportSize(size);
+}
+
+/**
+ * Connect as the seeded receptionist (`reception`, Headquarters; its password is printed once on the first
+ * run): Disconnect, add the PBX as "Front desk" and connect. The caller waits for the screen it expects.
+ */
+export async function connectAsReceptionist(page: Page, pbxUrl: string, password: string): Promise<void> {
+  await page.getByRole('button', { name: 'Disconnect' }).click();
+  await expect(page.getByRole('heading', { name: 'Connect to a PBX' })).toBeVisible();
+  const form = page.getByRole('region', { name: 'Add a PBX' });
+  await form.getByLabel('Name', { exact: true }).fill('Front desk');
+  await form.getByLabel('Address (URL)').fill(pbxUrl);
+  await form.getByLabel('Username').fill('reception');
+  await form.getByLabel('Password', { exact: true }).fill(password);
+  await form.getByRole('button', { name: 'Save profile' }).click();
+  const card = page.getByRole('article', { name: 'Front desk' });
+  await expect(card).toBeVisible();
+  await card.getByRole('button', { name: 'Connect to Front desk' }).click();
+}
+
+/** Reception: find an extension by its number and choose it; the card (a region named by the number). */
+export async function chooseOnReception(page: Page, number: string) {
+  const search = page.getByLabel('Find an extension');
+  await expect(search).toBeVisible({ timeout: 30_000 });
+  await search.fill(number);
+  await search.press('Enter');
+  return page.getByRole('region', { name: new RegExp(number) });
+}
+
+/** Reception: `?` lists the keyboard shortcuts, the list has `what`, and Escape closes it again. */
+export async function expectShortcutListed(page: Page, what: string): Promise<void> {
+  await page.keyboard.press('?');
+  const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(dialog).toContainText(what);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  // The closed dialog gives the focus back a moment later.
+  await page.waitForTimeout(300);
 }

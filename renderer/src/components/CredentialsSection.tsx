@@ -12,7 +12,9 @@ import { usePolicies } from '../lib/policies';
 import { useIsReceptionist } from '../lib/role';
 import { absoluteTime, relativeTime, useNow } from '../lib/time';
 import { DefaultPinBox, type DefaultPinView } from './DefaultPin';
-import { CheckIcon, CrossIcon, DotIcon, ErrorIcon } from './icons';
+import { ErrorIcon } from './icons';
+import { PinRefusalNotice, PinRuleList } from './PinRuleList';
+import { SecretInput } from './SecretInput';
 import { DoneStatus } from './Field';
 
 const KIND_LABEL: Record<ExtensionCredentialKind, string> = {
@@ -411,7 +413,6 @@ function CredentialForm({ ext, kind, policy, policiesLoading, onCancel, onSaved,
   const label = KIND_LABEL[kind];
   const format = CREDENTIAL_FORMATS[kind];
   const [value, setValue] = useState('');
-  const [show, setShow] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorBody | null>(null);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
@@ -464,8 +465,6 @@ function CredentialForm({ ext, kind, policy, policiesLoading, onCancel, onSaved,
     }
   };
 
-  const ruleLabel = (rule: string): string | undefined => rules.find((r) => r.rule === rule)?.label;
-
   return (
     <form
       className="cred-form"
@@ -485,51 +484,20 @@ function CredentialForm({ ext, kind, policy, policiesLoading, onCancel, onSaved,
     >
       <div className={`field${unmet ? ' has-error' : ''}`}>
         <label htmlFor={inputId}>{`New ${label.charAt(0).toLowerCase()}${label.slice(1)}`}</label>
-        <div className="password-row">
-          <input
-            id={inputId}
-            ref={inputRef}
-            type={show ? 'text' : 'password'}
-            inputMode={format.digitsOnly ? 'numeric' : undefined}
-            autoComplete="new-password"
-            spellCheck={false}
-            value={value}
-            onChange={(e) => {
-              setValue(e.target.value);
-              if (error && error.code !== 'precondition_failed') setError(null);
-            }}
-            aria-invalid={unmet || undefined}
-            aria-describedby={`${rulesId}${saveHint ? ` ${hintId}` : ''}`}
-          />
-          <button type="button" className="btn ghost small-btn" aria-pressed={show} onClick={() => setShow((s) => !s)}>
-            {format.digitsOnly ? 'Show digits' : 'Show'}
-          </button>
-        </div>
+        <SecretInput
+          id={inputId}
+          inputRef={inputRef}
+          value={value}
+          onChange={(v) => {
+            setValue(v);
+            if (error && error.code !== 'precondition_failed') setError(null);
+          }}
+          digitsOnly={format.digitsOnly}
+          invalid={unmet}
+          describedBy={`${rulesId}${saveHint ? ` ${hintId}` : ''}`}
+        />
         {policy ? (
-          <ul id={rulesId} className="rules rules-column" aria-label={`Rules for the ${format.label}`}>
-            {rules.map((r) => {
-              const state = r.met === null ? 'server' : value === '' ? 'pending' : r.met ? 'met' : 'unmet';
-              return (
-                <li key={r.rule} className={`rule rule-${state}`}>
-                  {state === 'met' ? <CheckIcon /> : state === 'unmet' ? <CrossIcon /> : <DotIcon />}
-                  <span>
-                    {r.label}
-                    <span className="rule-state">
-                      {state === 'met'
-                      ? ' — OK'
-                      : state === 'unmet'
-                        ? r.serverOnly
-                          ? ' — refused by the PBX'
-                          : ' — not yet'
-                        : state === 'server'
-                          ? ' — checked when you save'
-                          : ''}
-                    </span>
-                  </span>
-                </li>
-              );
-            })}
-          </ul>
+          <PinRuleList id={rulesId} rules={rules} value={value} what={format.label} />
         ) : (
           <p id={rulesId} className="field-hint">
             {policiesLoading ? 'Loading the rules…' : 'The PBX checks the rules when you save.'}
@@ -537,28 +505,7 @@ function CredentialForm({ ext, kind, policy, policiesLoading, onCancel, onSaved,
         )}
       </div>
 
-      {error ? (
-        <div className="notice error" role="alert" ref={errorRef}>
-          <ErrorIcon />
-          <div>
-            {error.code === 'pin_policy_violation' && error.details && error.details.length > 0 ? (
-              <>
-                <span>{`The PBX did not accept this ${format.label}:`}</span>
-                <ul className="detail-list">
-                  {error.details.map((d, i) => (
-                    <li key={i}>
-                      {ruleLabel(d.rule) ? <strong>{`${ruleLabel(d.rule)}: `}</strong> : null}
-                      {readable(d.message)}
-                    </li>
-                  ))}
-                </ul>
-              </>
-            ) : (
-              <span>{error.message}</span>
-            )}
-          </div>
-        </div>
-      ) : null}
+      {error ? <PinRefusalNotice error={error} what={format.label} rules={rules} boxRef={errorRef} /> : null}
 
       <div className="form-actions" ref={actionsRef}>
         <button type="submit" className="btn primary" disabled={!canSave} aria-busy={busy || undefined}>
@@ -575,11 +522,4 @@ function CredentialForm({ ext, kind, policy, policiesLoading, onCancel, onSaved,
       </div>
     </form>
   );
-}
-
-/** "value: the voicemail PIN may not be …" → "The voicemail PIN may not be …." */
-function readable(message: string): string {
-  const m = message.replace(/^[a-z_]+:\s*/i, '');
-  const s = m.charAt(0).toUpperCase() + m.slice(1);
-  return /[.!?]$/.test(s) ? s : `${s}.`;
 }

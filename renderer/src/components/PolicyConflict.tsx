@@ -1,7 +1,7 @@
 // The 412 view of a policy editor (PIN policies, lockout policy): someone else saved the policy while you
 // were editing it, so both versions are shown side by side, row by row, the rows that differ marked, and you
 // choose: take the PBX's version, or keep yours (then save it on top of theirs).
-import { useId, type Ref } from 'react';
+import { useEffect, useId, useRef, type Ref } from 'react';
 import { ErrorIcon } from './icons';
 
 /** One line of a policy in words ("Length" → "4 to 8 digits"); both versions list the same labels in order. */
@@ -32,6 +32,7 @@ export function PolicyConflict({
   theirs,
   onUsePbx,
   onKeepMine,
+  focusOnShow = false,
 }: {
   boxRef?: Ref<HTMLDivElement>;
   /** What happened, said as an alert: who changed it, when, and that your changes are not saved yet. */
@@ -44,8 +45,15 @@ export function PolicyConflict({
   theirs: readonly PolicyRow[];
   onUsePbx: () => void;
   onKeepMine: () => void;
+  /** Put the focus on "Reload" when shown (the Save button that led here is disabled now). */
+  focusOnShow?: boolean;
 }) {
   const titleId = useId();
+  const reloadRef = useRef<HTMLButtonElement>(null);
+  const focusRef = useRef(focusOnShow);
+  useEffect(() => {
+    if (focusRef.current) reloadRef.current?.focus();
+  }, []);
   return (
     <div className="conflict" role="group" aria-labelledby={titleId} ref={boxRef}>
       <p id={titleId} className="conflict-title" role="alert">
@@ -63,7 +71,7 @@ export function PolicyConflict({
         </div>
       </div>
       <div className="form-actions">
-        <button type="button" className="btn" onClick={onUsePbx}>
+        <button type="button" className="btn" onClick={onUsePbx} ref={reloadRef}>
           Reload: use the PBX version
         </button>
         <button type="button" className="btn primary" onClick={onKeepMine}>

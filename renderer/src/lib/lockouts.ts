@@ -14,13 +14,13 @@
 // - the answer of our own reset / unban is applied at once, so a row disappears without waiting for its event.
 //
 // The event-applying logic is pure functions over an immutable `LockTables` (unit-tested in
-// test/unit/lockouts-store.test.ts); the store and the React hook are a thin shell around them.
-import { useEffect, useSyncExternalStore } from 'react';
+// test/unit/lockouts-store.test.ts); the store (on lib/liveStore.ts) and the React hook are a thin shell
+// around them.
 import type { AddressBan, ExtensionLock, LockResetResponse, UnbanResponse } from '../../../shared/lockout';
 import type { PbxEvent } from '../../../shared/events';
-import type { ErrorBody } from '../../../shared/errors';
-import { call, errorBody, type StreamEvent } from '../api';
+import { call, errorBody } from '../api';
 import { subscribeEvents } from './events';
+import { LiveStore, useLiveStore, type LiveDeps, type LiveSnapshot } from './liveStore';
 
 // ---- pure: the tables ------------------------------------------------------------------------------------
 
@@ -252,107 +252,34 @@ export function isNewLockOrBan(ev: PbxEvent): boolean {
   return (ev.type === 'lockout.changed' && (ev.action === 'locked' || ev.action === 'permanent')) || (ev.type === 'ban.changed' && ev.action === 'added');
 }
 
-// ---- the store -------------------------------------------------------------------------------------------
+// ---- the store ------------------------------------------------------------------------------------------
 
-export type LoadStatus = 'idle' | 'loading' | 'ready' | 'failed';
+export type { LoadStatus } from './liveStore';
 
-export interface LockoutSnapshot {
-  tables: LockTables;
-  status: LoadStatus;
-  /** Why the last load failed (the previous tables stay shown). */
-  error: ErrorBody | null;
-  /** Bumped on every change, for memo keys. */
-  version: number;
-}
+export type LockoutSnapshot = LiveSnapshot<LockTables>;
 
 /** What the store needs from the outside world (the RPC client and the event stream), injectable for tests. */
-export interface LockoutDeps {
+export interface LockoutDeps extends LiveDeps {
   loadLocks(): Promise<{ items: ExtensionLock[] }>;
   loadBans(): Promise<{ items: AddressBan[] }>;
-  subscribe(listener: (event: StreamEvent) => void): () => void;
-  errorBody(e: unknown): ErrorBody;
 }
 
-export class LockoutStore {
-  private snap: LockoutSnapshot = { tables: emptyTables(), status: 'idle', error: null, version: 0 };
-  private readonly listeners = new Set<() => void>();
-  private retained = 0;
-  private unsubscribe: (() => void) | null = null;
-  private loadSeq = 0;
-  /** Events received while a load is on its way; applied on top of its answer. */
-  private pending: PbxEvent[] | null = null;
-  private lastEpoch = -1;
-
-  constructor(private readonly deps: LockoutDeps) {}
-
-  getSnapshot = (): LockoutSnapshot => this.snap;
-
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  private set(next: Partial<LockoutSnapshot>): void {
-    this.snap = { ...this.snap, ...next, version: this.snap.version + 1 };
-    for (const l of [...this.listeners]) l();
+export class LockoutStore extends LiveStore<LockTables, LockoutSnapshot> {
+  constructor(private readonly deps: LockoutDeps) {
+    super(deps, () => ({ tables: emptyTables(), status: 'idle', error: null, version: 0 }));
   }
 
-  /** Keep the live subscription while at least one user is mounted; the last one out clears the data. */
-  retain(): () => void {
-    this.retained++;
-    if (!this.unsubscribe) this.unsubscribe = this.deps.subscribe((e) => this.onStreamEvent(e));
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.retained--;
-      if (this.retained === 0) {
-        this.unsubscribe?.();
-        this.unsubscribe = null;
-        this.loadSeq++;
-        this.pending = null;
-        this.lastEpoch = -1;
-        this.snap = { tables: emptyTables(), status: 'idle', error: null, version: this.snap.version + 1 };
-        for (const l of [...this.listeners]) l();
-      }
-    };
+  protected accepts(ev: PbxEvent): boolean {
+    return ev.type === 'lockout.changed' || ev.type === 'ban.changed';
   }
 
-  /** Load for this online epoch unless already done (several screens ask with the same epoch). */
-  loadForEpoch(epoch: number): void {
-    if (epoch <= 0 || epoch === this.lastEpoch) return;
-    this.lastEpoch = epoch;
-    void this.load();
+  protected apply(t: LockTables, ev: PbxEvent): LockTables {
+    return applyEvent(t, ev);
   }
 
-  onStreamEvent(e: StreamEvent): void {
-    if (e.kind === 'resync') {
-      void this.load();
-      return;
-    }
-    if (e.kind !== 'pbx') return;
-    const ev = e.event;
-    if (ev.type !== 'lockout.changed' && ev.type !== 'ban.changed') return;
-    if (this.pending) this.pending.push(ev);
-    const next = applyEvent(this.snap.tables, ev);
-    if (next !== this.snap.tables) this.set({ tables: next });
-  }
-
-  async load(): Promise<void> {
-    const seq = ++this.loadSeq;
-    this.pending = [];
-    if (this.snap.status !== 'ready') this.set({ status: 'loading', error: null });
-    try {
-      const [locks, bans] = await Promise.all([this.deps.loadLocks(), this.deps.loadBans()]);
-      if (seq !== this.loadSeq) return;
-      const tables = applyEvents(tablesFromLists(locks.items, bans.items), this.pending ?? []);
-      this.pending = null;
-      this.set({ tables, status: 'ready', error: null });
-    } catch (e) {
-      if (seq !== this.loadSeq) return;
-      this.pending = null;
-      this.set({ status: this.snap.status === 'ready' ? 'ready' : 'failed', error: this.deps.errorBody(e) });
-    }
+  protected async fetch(): Promise<{ tables: LockTables }> {
+    const [locks, bans] = await Promise.all([this.deps.loadLocks(), this.deps.loadBans()]);
+    return { tables: tablesFromLists(locks.items, bans.items) };
   }
 
   applyReset(res: LockResetResponse, asked?: ReadonlyArray<{ extension: string; credential?: string | undefined }>): void {
@@ -388,11 +315,5 @@ export function getLockoutStore(): LockoutStore {
  * online epoch (the connection came (back) online).
  */
 export function useLockouts(onlineEpoch: number): LockoutSnapshot & { store: LockoutStore } {
-  const store = getLockoutStore();
-  const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  useEffect(() => store.retain(), [store]);
-  useEffect(() => {
-    store.loadForEpoch(onlineEpoch);
-  }, [store, onlineEpoch]);
-  return { ...snap, store };
+  return useLiveStore(getLockoutStore(), onlineEpoch);
 }

@@ -36,6 +36,7 @@ import { DoneStatus, Field } from '../components/Field';
 import { ErrorLine, ErrorNotice } from '../components/ErrorNotice';
 import { ErrorIcon } from '../components/icons';
 import { LockChart } from '../components/LockChart';
+import { When } from '../components/When';
 import { PolicyConflict, type PolicyRow } from '../components/PolicyConflict';
 import { PolicyFormActions, saveBlockedReason } from '../components/PolicyFormActions';
 import { subscribeEvents } from '../lib/events';
@@ -185,15 +186,6 @@ function Countdown({ ms }: { ms: number }) {
     <span className="countdown" aria-label={countdownWords(ms)}>
       {formatCountdown(ms)}
     </span>
-  );
-}
-
-function When({ iso, now }: { iso: string | null; now: number }) {
-  if (!iso) return <span className="muted">—</span>;
-  return (
-    <time dateTime={iso} title={absoluteTime(iso)}>
-      {relativeTime(iso, now)}
-    </time>
   );
 }
 

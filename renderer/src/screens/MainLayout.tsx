@@ -1,6 +1,7 @@
 // The connected console: a header that says where you are connected and as whom, with the screens
 // (Reception, the receptionist's start screen; Extensions, the admin's; Lockouts, for both roles, with the
-// number of locked extensions; PIN policies, admins only — the PBX refuses policy changes from a
+// number of locked extensions; Hot desking, for both roles (a receptionist sees the live table and can log a
+// phone out, nothing more); PIN policies, admins only — the PBX refuses policy changes from a
 // receptionist, so the tab is not shown), the connection banner when the
 // PBX goes away, and the current screen. While offline the screen stays mounted, so edits in
 // progress stay in their forms.
@@ -13,6 +14,7 @@ import { RoleContext } from '../lib/role';
 import { lockedCount, useLockouts } from '../lib/lockouts';
 import { startDesktopAlerts } from '../lib/notify';
 import { ExtensionsScreen } from './ExtensionsScreen';
+import { HotDeskScreen } from './HotDeskScreen';
 import { LockoutsScreen } from './LockoutsScreen';
 import { PoliciesScreen } from './PoliciesScreen';
 import { ReceptionScreen } from './ReceptionScreen';
@@ -23,12 +25,13 @@ interface Props {
   onStatus: (status: ConnectionStatus) => void;
 }
 
-type Screen = 'reception' | 'extensions' | 'lockouts' | 'policies';
+type Screen = 'reception' | 'extensions' | 'lockouts' | 'hotdesk' | 'policies';
 
 const SCREENS: ReadonlyArray<{ key: Screen; label: string; adminOnly: boolean }> = [
   { key: 'reception', label: 'Reception', adminOnly: false },
   { key: 'extensions', label: 'Extensions', adminOnly: false },
   { key: 'lockouts', label: 'Lockouts', adminOnly: false },
+  { key: 'hotdesk', label: 'Hot desking', adminOnly: false },
   { key: 'policies', label: 'PIN policies', adminOnly: true },
 ];
 
@@ -122,6 +125,8 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
           <PoliciesScreen onlineEpoch={onlineEpoch} online={online} />
         ) : current === 'lockouts' ? (
           <LockoutsScreen onlineEpoch={onlineEpoch} online={online} />
+        ) : current === 'hotdesk' ? (
+          <HotDeskScreen onlineEpoch={onlineEpoch} online={online} />
         ) : (
           <ExtensionsScreen onlineEpoch={onlineEpoch} online={online} />
         )}

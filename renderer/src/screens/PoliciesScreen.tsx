@@ -36,6 +36,7 @@ import { call, errorBody } from '../api';
 import { Field } from '../components/Field';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { CheckIcon, CrossIcon, DotIcon, ErrorIcon } from '../components/icons';
+import { PinRuleList } from '../components/PinRuleList';
 import { PolicyConflict, type PolicyRow } from '../components/PolicyConflict';
 import { PolicyFormActions, saveBlockedReason } from '../components/PolicyFormActions';
 import { subscribeEvents } from '../lib/events';
@@ -923,37 +924,18 @@ function PinTester({ kind, policy, dirty, online }: { kind: CredentialKind; poli
       </p>
 
       {policy ? (
-        <ul className="rules rules-column" aria-label={`Rules for the ${what}`}>
-          {rules.map((r) => {
-            const state = r.met === null ? 'server' : pin === '' ? 'pending' : r.met ? 'met' : 'unmet';
+        <PinRuleList
+          rules={rules}
+          value={pin}
+          what={what}
+          stateText={(r, state) => {
             const byPbx = r.serverOnly && pbx && r.met !== null;
-            return (
-              <li key={r.rule} className={`rule rule-${state}`}>
-                {state === 'met' ? <CheckIcon /> : state === 'unmet' ? <CrossIcon /> : <DotIcon />}
-                <span>
-                  {r.label}
-                  <span className="rule-state">
-                    {state === 'met'
-                      ? byPbx
-                        ? ' — met (checked on the PBX)'
-                        : ' — met'
-                      : state === 'unmet'
-                        ? byPbx
-                          ? ' — not met (checked on the PBX)'
-                          : ' — not met'
-                        : state === 'server'
-                          ? r.serverOnly
-                            ? extOk
-                              ? ' — press “Check on the PBX”'
-                              : ' — needs an extension and the PBX'
-                            : ' — enter an extension to check this'
-                          : ''}
-                  </span>
-                </span>
-              </li>
-            );
-          })}
-        </ul>
+            if (state === 'met') return byPbx ? ' — met (checked on the PBX)' : ' — met';
+            if (state === 'unmet') return byPbx ? ' — not met (checked on the PBX)' : ' — not met';
+            if (state === 'server') return r.serverOnly ? (extOk ? ' — press “Check on the PBX”' : ' — needs an extension and the PBX') : ' — enter an extension to check this';
+            return '';
+          }}
+        />
       ) : null}
 
       {policy ? (

@@ -2,7 +2,8 @@
 // up to 8 results as you type (from the same local index as the extensions table), and a large card for
 // the chosen extension with its state as badges and big actions: Block/Unblock and Reset PIN (then the
 // default PIN, large, with a printable slip), and — when failed sign-ins locked it (SPEC F3) — its lock state
-// per credential (counting down to the end of a temporary lock, or "permanent") with a big Unlock action.
+// per credential (counting down to the end of a temporary lock, or "permanent") with a big Unlock action, and
+// its hot-desk state (SPEC F4: the phone it is logged in on, since when) with "Log out phone".
 // Every action has a key; `?` lists them.
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type RefObject } from 'react';
 import type { Extension } from '../../../shared/domain';
@@ -17,7 +18,12 @@ import { DoneStatus } from '../components/Field';
 import { LOCK_CREDENTIAL_LABEL, type ExtensionLock } from '../../../shared/lockout';
 import { countdownWords, formatCountdown, lockBlockedAt, lockRemainingMs, locksByNumber, useLockouts, type LockoutStore } from '../lib/lockouts';
 import { useNow } from '../lib/time';
+import { When } from '../components/When';
+import { canLogOut, useHotDesk, type HotDeskStore } from '../lib/hotdesk';
+import type { HotDeskRow } from '../../../shared/hotdesk';
+import { HotDeskLogoutDialog, phoneModel } from '../components/HotDeskLogout';
 import './lockouts.css';
+import './hotdesk.css';
 
 const MAX_RESULTS = 8;
 const QUERY: Omit<Query, 'search'> = { site: '', type: '', protection: 'any', pin: 'any', sortKey: 'number', sortDir: 'asc' };
@@ -29,6 +35,7 @@ const SHORTCUTS: Array<{ keys: string[]; what: string }> = [
   { keys: ['b'], what: 'Block or unblock the chosen phone' },
   { keys: ['r'], what: 'Reset the voicemail PIN of the chosen extension' },
   { keys: ['u'], what: 'Unlock the chosen extension (locked after failed sign-ins)' },
+  { keys: ['l'], what: 'Log the chosen extension out of its hot-desk phone' },
   { keys: ['Esc'], what: 'Cancel, close, or clear the search' },
   { keys: ['?'], what: 'Show this list' },
 ];
@@ -67,6 +74,8 @@ export function ReceptionScreen({ onlineEpoch, online }: Props) {
   // Lock state (SPEC F3): the live store shared with the Lockouts screen.
   const lockouts = useLockouts(onlineEpoch);
   const locksOf = useMemo(() => locksByNumber(lockouts.tables), [lockouts.tables]);
+  // Hot-desk state (SPEC F4): the live store shared with the Hot desking screen.
+  const hotdesk = useHotDesk(onlineEpoch);
 
   // ---- search --------------------------------------------------------------------------------------
 
@@ -133,6 +142,8 @@ export function ReceptionScreen({ onlineEpoch, online }: Props) {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
       if (helpOpenRef.current || isEditable(e.target)) return;
+      // Keys typed in a dialog (the hot-desk logout confirmation) belong to it.
+      if (e.target instanceof Element && e.target.closest('dialog')) return;
       // Keys typed on a button (Enter, Space) belong to that button.
       if (e.key === '?') {
         e.preventDefault();
@@ -146,6 +157,8 @@ export function ReceptionScreen({ onlineEpoch, online }: Props) {
         if (cardRef.current?.askReset()) e.preventDefault();
       } else if (e.key === 'u') {
         if (cardRef.current?.unlock()) e.preventDefault();
+      } else if (e.key === 'l') {
+        if (cardRef.current?.logOut()) e.preventDefault();
       }
     };
     window.addEventListener('keydown', onKey);
@@ -253,11 +266,14 @@ export function ReceptionScreen({ onlineEpoch, online }: Props) {
           onFindAnother={focusSearch}
           locks={locksOf.get(chosenExt.number) ?? NO_LOCKS}
           lockStore={lockouts.store}
+          hotRow={hotdesk.tables.rows.get(chosenExt.number) ?? null}
+          hotReady={hotdesk.status === 'ready'}
+          hotStore={hotdesk.store}
         />
       ) : index ? (
         <p className="reception-placeholder muted">
           Type a number or a name above, then choose the extension to block or unblock its phone, reset its voicemail
-          PIN or unlock it after failed sign-ins.
+          PIN, unlock it after failed sign-ins or log it out of a hot-desk phone.
         </p>
       ) : null}
 
@@ -278,6 +294,8 @@ interface CardHandle {
   askReset(): boolean;
   /** The `u` key: unlock the extension when it is locked. */
   unlock(): boolean;
+  /** The `l` key: ask to log the extension out of its hot-desk phone when it is on one. */
+  logOut(): boolean;
 }
 
 const NO_LOCKS: ExtensionLock[] = [];
@@ -293,9 +311,13 @@ interface CardProps {
   /** This extension's lock rows (SPEC F3), live. */
   locks: ExtensionLock[];
   lockStore: LockoutStore;
+  /** This extension's hot-desk row (SPEC F4), live; null when it has none. */
+  hotRow: HotDeskRow | null;
+  hotReady: boolean;
+  hotStore: HotDeskStore;
 }
 
-function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdated, onFindAnother, locks, lockStore }: CardProps) {
+function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdated, onFindAnother, locks, lockStore, hotRow, hotReady, hotStore }: CardProps) {
   const ids = useId();
   const headingRef = useRef<HTMLHeadingElement>(null);
   const blockRef = useRef<HTMLButtonElement>(null);
@@ -339,6 +361,21 @@ function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdate
   const failingRows = locks.filter((l) => !l.blocked && l.failures > 0);
   const unlockRef = useRef<HTMLButtonElement>(null);
   const canUnlock = locked && busy === null && online;
+
+  // ---- hot desk (SPEC F4) ----
+  const logoutRef = useRef<HTMLButtonElement>(null);
+  const [askLogout, setAskLogout] = useState(false);
+  const onPhone = hotRow !== null && canLogOut(hotRow) ? hotRow : null;
+  // The phone logged out meanwhile (from the phone, or elsewhere): nothing left to confirm.
+  if (askLogout && !onPhone) setAskLogout(false);
+  const canLogout = onPhone !== null && busy === null && online && !askLogout;
+  const openLogout = () => {
+    // The dialog gives focus back to what had it: the button, also when the `l` key opened it.
+    logoutRef.current?.focus();
+    setAskLogout(true);
+    setDone(null);
+    setError(null);
+  };
 
   const unlock = async () => {
     setBusy('unlock');
@@ -419,7 +456,7 @@ function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdate
     setError(null);
   };
 
-  const state = { canBlock, canReset, canUnlock, toggleBlock, askReset, unlock };
+  const state = { canBlock, canReset, canUnlock, canLogout, toggleBlock, askReset, unlock, openLogout };
   const stateRef = useRef(state);
   stateRef.current = state;
   useEffect(() => {
@@ -437,6 +474,11 @@ function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdate
       unlock() {
         if (!stateRef.current.canUnlock) return false;
         void stateRef.current.unlock();
+        return true;
+      },
+      logOut() {
+        if (!stateRef.current.canLogout) return false;
+        stateRef.current.openLogout();
         return true;
       },
     };
@@ -471,6 +513,11 @@ function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdate
               {`${LOCK_CREDENTIAL_LABEL[l.credential]} locked${l.permanent ? ' (permanent)' : ''}`}
             </li>
           ))}
+          {onPhone ? (
+            <li className={`big-badge ${onPhone.state === 'needs_reboot' ? 'badge-needs-reboot' : 'badge-logged-in'}`}>
+              {onPhone.state === 'needs_reboot' ? 'Hot desk: phone needs a reboot' : 'Logged in on a hot-desk phone'}
+            </li>
+          ) : null}
           {pinMeta?.isDefault ? <li className="big-badge badge-default-pin">Default PIN</li> : null}
           {!active ? <li className="big-badge badge-off">Inactive</li> : null}
         </ul>
@@ -503,6 +550,25 @@ function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdate
           {failingRows
             .map((l) => `${l.failures} failed ${LOCK_CREDENTIAL_LABEL[l.credential].toLowerCase()} sign-in${l.failures === 1 ? '' : 's'} recently (locks at ${l.maxFailures}).`)
             .join(' ')}
+        </p>
+      ) : null}
+
+      {onPhone ? (
+        <p className="hotdesk-line">
+          <strong>{onPhone.state === 'needs_reboot' ? 'Logging in on' : 'Logged in on'}</strong>
+          <span>{phoneModel(onPhone.device)}</span>
+          <span className="mono">{onPhone.device.mac}</span>
+          {onPhone.since ? (
+            <span>
+              {'since '}
+              <When iso={onPhone.since} now={now} />
+            </span>
+          ) : null}
+          {onPhone.state === 'needs_reboot' ? <span className="muted">The phone loads the settings when it restarts.</span> : null}
+        </p>
+      ) : hotReady && isPhone ? (
+        <p className="muted">
+          {hotRow?.mapping ? 'Not logged in on any hot-desk phone (it has a hot-desk mapping).' : 'Not logged in on any hot-desk phone.'}
         </p>
       ) : null}
 
@@ -575,6 +641,22 @@ function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdate
             <p className="action-why muted">Sets the voicemail PIN back to its default and shows it to read out.</p>
           )}
         </div>
+        {onPhone ? (
+          <div className="reception-action">
+            <button
+              type="button"
+              ref={logoutRef}
+              className="btn huge"
+              onClick={openLogout}
+              disabled={!canLogout && !askLogout}
+              aria-keyshortcuts="l"
+            >
+              Log out phone
+              <kbd aria-hidden="true">l</kbd>
+            </button>
+            <p className="action-why muted">Returns the shared phone to its login screen, e.g. when someone forgot to log out.</p>
+          </div>
+        ) : null}
       </div>
 
       {confirmReset ? (
@@ -619,6 +701,20 @@ function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdate
             setDefaultPin(null);
             requestAnimationFrame(() => resetRef.current?.focus());
           }}
+        />
+      ) : null}
+
+      {askLogout && onPhone ? (
+        <HotDeskLogoutDialog
+          row={onPhone}
+          online={online}
+          store={hotStore}
+          onClose={() => setAskLogout(false)}
+          onDone={(text) => {
+            setAskLogout(false);
+            setDone(text);
+          }}
+          fallbackFocus={() => headingRef.current}
         />
       ) : null}
 
