@@ -384,6 +384,17 @@ const MIGRATIONS: Migration[] = [
     set_by TEXT NOT NULL
   ) STRICT;
 
+  -- failed hot-desk logins while a shared password is set: the shared passwords' own counter
+  CREATE TABLE IF NOT EXISTS hotdesk_shared_failures (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    address TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS hotdesk_shared_failures_by_at ON hotdesk_shared_failures (at);
+
+  -- an existing PBX: every site gets its (empty) settings row; a new one's seed fills them
+  INSERT OR IGNORE INTO hotdesk_sites (site_id, version, updated_at) SELECT id, 1, NULL FROM sites;
+
   INSERT OR IGNORE INTO hotdesk_templates (brand, name, settings, is_default, updated_at, updated_by) VALUES
     ('yealink', 'Standard', '{"lang.gui":"English","phone_setting.backlight_time":"60","features.dnd.enable":"0"}', 1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), NULL),
     ('digium', 'Standard', '{"language":"en","screen.brightness":"5","dnd":"off"}', 1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), NULL),

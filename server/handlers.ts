@@ -1102,7 +1102,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     const at = clock().toISOString();
     const by = ctx.session.username;
     let eventId = 0;
-    let logoutEvents: PbxEvent[] = [];
+    const logoutEvents: PbxEvent[] = [];
     const fresh = store.defaultPinOf(ext.number) ? null : generateDefaultPin(ext.number, store.getPolicy('voicemail_pin').policy);
     const updated = store.db.transaction(() => {
       if (fresh !== null) store.putDefaultPin(ext.number, box.seal(fresh, ext.number), at);
@@ -1111,10 +1111,23 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
           ? store.deactivateExtension(ext.number, ext.version, at, by, ctx.address)
           : store.activateExtension(ext.number, ext.version, at, by);
       if (!next) return undefined;
-      // SPEC F4: a deactivated number leaves the hot-desk phone it is logged in on
-      const phone = action === 'deactivated' ? deps.hotdesk.deviceOfExtension(ext.number) : undefined;
-      const ev = phone ? deps.hotdesk.logout(phone, 'forced_logout', { by, address: ctx.address }, { reason: 'deactivated' }) : null;
-      logoutEvents = ev ? [ev] : [];
+      // SPEC F4: a deactivated number leaves the hot-desk phone it is logged in on, and loses its mapping
+      // (custom configuration, SPEC F2)
+      if (action === 'deactivated') {
+        const w = { by, address: ctx.address };
+        const phone = deps.hotdesk.deviceOfExtension(ext.number);
+        const ev = phone ? deps.hotdesk.logout(phone, 'forced_logout', w, { reason: 'deactivated' }) : null;
+        if (ev) logoutEvents.push(ev);
+        const removed = deps.hotdesk.removeMapping(ext.number, w, 'deactivated');
+        if (removed) {
+          logoutEvents.push({
+            type: 'hotdesk.mapping_changed', id: removed.eventId, at, action: 'deleted', by, address: ctx.address,
+            number: ext.number, siteId: ext.siteId, row: deps.hotdesk.rowOf(ext.number),
+          });
+        }
+        // the logout event's row was taken before the mapping went
+        for (const e of logoutEvents) if (e.type === 'hotdesk.changed' && e.number !== null) e.row = deps.hotdesk.rowOf(e.number);
+      }
       eventId = store.audit({
         at,
         actor: by,

@@ -6,7 +6,14 @@
 import type { z } from 'zod';
 import type { NumberParamsSchema } from '../shared/api.js';
 import { normaliseAddress } from '../shared/cidr.js';
-import { BRAND_INFO, HOTDESK_PASSWORDS_DIFFER_RULE, normaliseMac, type HotDeskPasswordKind, type Template } from '../shared/hotdesk.js';
+import {
+  BRAND_INFO,
+  HOTDESK_PASSWORDS_DIFFER_RULE,
+  hotDeskPasswordFloor,
+  normaliseMac,
+  type HotDeskPasswordKind,
+  type Template,
+} from '../shared/hotdesk.js';
 import type {
   DeviceCreateSchema,
   DeviceMacRequestSchema,
@@ -71,6 +78,7 @@ type HotDeskRoutes =
   | 'listSiteHotDesk'
   | 'setSiteHotDesk'
   | 'getHotDeskPasswords'
+  | 'unlockHotDeskPasswords'
   | 'setHotDeskPassword'
   | 'deviceHotDeskStatus'
   | 'deviceHotDeskLogin'
@@ -95,6 +103,8 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
   const settingsEvent = (id: number, w: Who, what: 'templates' | 'site' | 'passwords' | 'devices'): PbxEvent => ({
     type: 'hotdesk.settings_changed', id, at: clock().toISOString(), what, by: w.by, address: w.address,
   });
+
+  let passwordWrites: Promise<void> = Promise.resolve();
 
   /** Phones due for an automatic logout are logged out before anything reads hot-desk state. */
   const sweep = (): void => publishAll(tx(() => hotdesk.sweep()));
@@ -213,7 +223,7 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
     createDevice: (ctx) => {
       const body = ctx.body as Out<typeof DeviceCreateSchema>;
       const mac = mustBeMac(body.mac);
-      if (!store.listSites().some((s) => s.id === body.siteId)) {
+      if (!store.listSites().some((s) => s.id === body.siteId) || !inScope(ctx.session, body.siteId)) {
         throw validationError([{ field: 'siteId', rule: 'exists', message: `siteId: there is no site ${body.siteId}` }]);
       }
       if (hotdesk.deviceRow(mac)) {
@@ -237,7 +247,9 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
       }
       // the logged-in extension decides (a receptionist logs out her sites' users, wherever they sit)
       const ext = store.getExtension(d.extension);
-      if (ext && !inScope(ctx.session, ext.siteId)) throw noDevice(mac);
+      if (ext && !inScope(ctx.session, ext.siteId)) {
+        throw new AppError('forbidden', `The user logged in on the phone ${mac} belongs to a site you do not manage`, 403);
+      }
       const w = who(ctx);
       const ev = tx(() => hotdesk.logout(d, 'forced_logout', w));
       if (ev) hub.publish(ev);
@@ -352,13 +364,13 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
       return { status: 204 };
     },
 
-    listSiteHotDesk: () => ({ body: { items: hotdesk.sites() } }),
+    listSiteHotDesk: (ctx) => ({ body: { items: hotdesk.sites().filter((s) => inScope(ctx.session, s.siteId)) } }),
 
     setSiteHotDesk: (ctx) => {
       const { siteId } = ctx.params as Out<typeof SiteParamsSchema>;
       const body = ctx.body as Out<typeof SiteHotDeskWriteSchema>;
       const current = hotdesk.site(siteId);
-      if (!current) throw new AppError('not_found', `There is no site ${siteId}`, 404);
+      if (!current || !inScope(ctx.session, siteId)) throw new AppError('not_found', `There is no site ${siteId}`, 404);
       const stale = () => {
         const now = hotdesk.site(siteId) as NonNullable<typeof current>;
         return new AppError('precondition_failed', `The settings of ${now.siteName} were changed in the meantime; review them and try again`, 412, undefined, {
@@ -377,30 +389,49 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
 
     getHotDeskPasswords: () => ({ body: hotdesk.passwords() }),
 
+    unlockHotDeskPasswords: (ctx) => {
+      const w = who(ctx);
+      const id = tx(() => hotdesk.unlockShared(w, 'unlocked'));
+      if (id !== null) hub.publish(settingsEvent(id, w, 'passwords'));
+      return { body: hotdesk.passwords() };
+    },
+
     setHotDeskPassword: async (ctx) => {
       const { kind } = ctx.params as Out<typeof HotDeskPasswordParamsSchema>;
       const { password } = ctx.body as Out<typeof HotDeskPasswordWriteSchema>;
       const { policy } = store.getPolicy('login_code');
-      const problems = checkPin(password, policy);
+      const floor = hotDeskPasswordFloor(password);
+      // the floor says the length rule of a shared password (the policy's own length rule, when looser, would only repeat it)
+      const problems: { rule: string; message: string }[] = checkPin(password, policy).filter((p) => !(floor && p.rule === 'pin_length'));
+      if (floor) problems.unshift(floor);
       if (problems.length) {
         throw validationError(
           problems.map((p) => ({ field: 'password', rule: p.rule, message: `password: ${p.message}` })),
           'pin_policy_violation',
         );
       }
-      const other: HotDeskPasswordKind = kind === 'user' ? 'admin' : 'user';
-      const otherHash = hotdesk.passwordHash(other);
-      if (otherHash !== null && (await hasher.verify(otherHash, password))) {
-        throw validationError(
-          [{ field: 'password', rule: HOTDESK_PASSWORDS_DIFFER_RULE, message: `password: the hot-desk user and admin passwords must differ` }],
-          'pin_policy_violation',
-        );
-      }
-      const hash = await hasher.hash(password);
-      const w = who(ctx);
-      const r = tx(() => hotdesk.setPassword(kind, hash, w));
-      hub.publish(settingsEvent(r.eventId, w, 'passwords'));
-      return { body: r.meta };
+      // one write at a time: "the two must differ" is checked against what the other one is when this one is stored
+      const run = passwordWrites.then(async () => {
+        const other: HotDeskPasswordKind = kind === 'user' ? 'admin' : 'user';
+        const otherHash = hotdesk.passwordHash(other);
+        if (otherHash !== null && (await hasher.verify(otherHash, password))) {
+          throw validationError(
+            [{ field: 'password', rule: HOTDESK_PASSWORDS_DIFFER_RULE, message: `password: the hot-desk user and admin passwords must differ` }],
+            'pin_policy_violation',
+          );
+        }
+        const hash = await hasher.hash(password);
+        const w = who(ctx);
+        const r = tx(() => {
+          const unlocked = hotdesk.unlockShared(w, 'new_password');
+          return { ...hotdesk.setPassword(kind, hash, w), unlocked };
+        });
+        if (r.unlocked !== null) hub.publish(settingsEvent(r.unlocked, w, 'passwords'));
+        hub.publish(settingsEvent(r.eventId, w, 'passwords'));
+        return r.meta;
+      });
+      passwordWrites = run.then(() => undefined, () => undefined);
+      return { body: await run };
     },
 
     // ---- the phone's Login app ----
@@ -430,15 +461,28 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
       const target = store.getExtension(body.extension);
       const phone = target !== undefined && target.status === 'active' && target.type === 'phone_terminal' ? target : undefined;
       const credential: LockCredential = phone?.voicemail ? 'voicemail' : 'phone_login';
+      // While someone is logged in on this phone, only the phone itself (its login address) logs in someone
+      // else: a MAC is printed on a label, so it proves nothing. Same 403 as any refusal.
+      if (d.state !== 'logged_out' && d.login_address !== address) {
+        await hasher.waitLikeVerify();
+        throw deps.rejected();
+      }
       const release = await deps.deviceGate(ctx, body.extension, credential);
       let via: 'voicemail_pin' | 'user_password' | 'admin_password';
+      let pinIsDefault: boolean | undefined;
       try {
-        const userHash = hotdesk.passwordHash('user');
-        const adminHash = hotdesk.passwordHash('admin');
+        // the shared passwords are master keys with a counter of their own; while locked they match nothing
+        const sharedLocked = hotdesk.sharedLockedUntil() !== null;
+        const userHash = sharedLocked ? null : hotdesk.passwordHash('user');
+        const adminHash = sharedLocked ? null : hotdesk.passwordHash('admin');
+        const sharedSet = hotdesk.passwordHash('user') !== null || hotdesk.passwordHash('admin') !== null;
         // Always two verifications, side by side: the extension's own (its mailbox PIN, or the user password
         // when it has no mailbox) and the admin password — so no answer is faster than another.
         const own = phone?.voicemail
-          ? deps.voicemailPinMatches(body.extension, body.password).then((r) => r.ok)
+          ? deps.voicemailPinMatches(body.extension, body.password).then((r) => {
+              if (r.ok) pinIsDefault = r.isDefault;
+              return r.ok;
+            })
           : phone && userHash !== null
             ? hasher.verify(userHash, body.password)
             : hasher.verifyNothing(body.password);
@@ -447,6 +491,10 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
         if (!phone || (!ownOk && !adminOk)) {
           const reason = !target ? 'unknown_extension' : !phone ? 'not_eligible' : 'wrong_password';
           deps.deviceFailure(ctx, credential, body.extension, reason);
+          if (sharedSet) {
+            const lockedId = tx(() => hotdesk.sharedFailure(address));
+            if (lockedId !== null) hub.publish(settingsEvent(lockedId, { by: 'system', address }, 'passwords'));
+          }
           throw deps.rejected();
         }
         via = ownOk ? (phone.voicemail ? 'voicemail_pin' : 'user_password') : 'admin_password';
@@ -455,9 +503,16 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
       }
       const w: Who = { by: 'device', address };
       const r = tx(() => {
-        lockout.success({ extension: body.extension, credential, address });
-        return hotdesk.login(mac, body.extension, body.network, via, w);
+        // what was checked may have changed during the verification (deactivated, moved to another type)
+        const now = store.getExtension(body.extension);
+        if (!now || now.status !== 'active' || now.type !== 'phone_terminal') return null;
+        const current = hotdesk.deviceRow(mac);
+        if (!current || (current.state !== 'logged_out' && current.login_address !== address)) return null;
+        // only the extension's own secret clears its counter: a shared password is not its secret
+        if (via === 'voicemail_pin') lockout.success({ extension: body.extension, credential, address });
+        return hotdesk.login(mac, body.extension, body.network, via, w, via === 'voicemail_pin' ? { pinIsDefault } : {});
       });
+      if (r === null) throw deps.rejected();
       publishAll(r.events);
       const server = hotdesk.networks(d.site_id).find((n) => n.network === body.network)?.address as string;
       return {

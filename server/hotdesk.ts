@@ -6,11 +6,13 @@ import { AppError } from '../shared/errors.js';
 import type { PbxEvent } from '../shared/events.js';
 import {
   BRAND_INFO,
+  SHARED_PASSWORD_LOCK,
   type Device,
   type DeviceState,
   type HotDeskPasswordKind,
   type HotDeskPasswordMeta,
   type HotDeskPasswords,
+  type SharedPasswordLock,
   type HotDeskRow,
   type Network,
   type PhoneBrand,
@@ -19,7 +21,7 @@ import {
   type Template,
   type Mapping,
 } from '../shared/hotdesk.js';
-import type { Db } from './db.js';
+import { deleteMeta, getMeta, setMeta, type Db } from './db.js';
 
 type HotDeskEvent = Extract<PbxEvent, { type: 'hotdesk.changed' }>;
 type AuditFn = (row: { at: string; actor: string; address: string | null; action: string; target: string | null; detail: object }) => number;
@@ -80,9 +82,11 @@ export interface Who {
   address: string;
 }
 
+const SHARED_LOCK_KEY = 'hotdesk_shared_locked_until';
+
 export const templateEtag = (id: number, version: number): string => `"t${id}.${version}"`;
-export const mappingEtag = (version: number): string => `"m${version}"`;
-export const siteEtag = (version: number): string => `"s${version}"`;
+export const mappingEtag = (number: string, version: number): string => `"m${number}.${version}"`;
+export const siteEtag = (siteId: string, version: number): string => `"s${siteId}.${version}"`;
 
 function toDevice(r: DeviceRow): Device {
   return {
@@ -122,7 +126,7 @@ function toMapping(r: MappingRow): Mapping {
     mac: r.mac,
     updatedAt: r.updated_at,
     updatedBy: r.updated_by,
-    etag: mappingEtag(r.version),
+    etag: mappingEtag(r.extension, r.version),
   };
 }
 
@@ -135,7 +139,7 @@ function toSite(r: SiteRow): SiteHotDesk {
     autoLogout: { idleMinutes: r.idle_minutes, dailyAt: r.daily_at, timeZone: r.time_zone ?? 'UTC' },
     updatedAt: r.updated_at,
     updatedBy: r.updated_by,
-    etag: siteEtag(r.version ?? 0),
+    etag: siteEtag(r.id, r.version ?? 0),
   };
 }
 
@@ -150,7 +154,8 @@ function zoneParts(ms: number, tz: string): number[] {
     });
     formatters.set(tz, f);
   }
-  const get = (type: string) => Number(f.formatToParts(new Date(ms)).find((p) => p.type === type)?.value);
+  const parts = f.formatToParts(new Date(ms));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   return [get('year'), get('month'), get('day'), get('hour'), get('minute'), get('second')];
 }
 
@@ -163,11 +168,12 @@ function zoneOffset(ms: number, tz: string): number {
 const HOUR = 3_600_000;
 
 /**
- * The UTC instants at which the wall clock of `tz` shows y-mo-d h:mi: usually one; two in the hour repeated
- * when clocks go back; none when it is skipped (clocks go forward) — then the instant the same time would
- * be under the offset from before the change, which is later on the wall clock (02:30 → 03:30).
+ * The UTC instant at which the wall clock of `tz` first shows y-mo-d h:mi: in the hour repeated when clocks
+ * go back, its first occurrence (so a daily logout happens once that day); when the time is skipped (clocks
+ * go forward), the instant the same time would be under the offset from before the change, which is later on
+ * the wall clock (02:30 → 03:30).
  */
-function zonedInstants(y: number, mo: number, d: number, h: number, mi: number, tz: string): number[] {
+function zonedInstant(y: number, mo: number, d: number, h: number, mi: number, tz: string): number {
   const naive = Date.UTC(y, mo - 1, d, h, mi);
   const before = zoneOffset(naive - 12 * HOUR, tz);
   const offsets = new Set([before, zoneOffset(naive + 12 * HOUR, tz)]);
@@ -176,16 +182,17 @@ function zonedInstants(y: number, mo: number, d: number, h: number, mi: number, 
     return Date.UTC(py, pmo - 1, pd, ph, pmi) === naive;
   };
   const hits = [...offsets].map((o) => naive - o).filter(shows);
-  return hits.length > 0 ? hits : [naive - before];
+  return hits.length > 0 ? Math.min(...hits) : naive - before;
 }
 
-/** The latest instant ≤ now at which the wall clock of `tz` showed `hhmm` (today's or an earlier day's). */
+/** The latest instant ≤ now at which the wall clock of `tz` first showed `hhmm` on its day (today's or an earlier day's). */
 export function lastDailyInstant(nowMs: number, hhmm: string, tz: string): number {
   const [h, mi] = hhmm.split(':').map(Number) as [number, number];
   const [y, mo, d] = zoneParts(nowMs, tz) as [number, number, number];
   let best = -Infinity;
   for (let back = 0; back <= 2 && best === -Infinity; back++) {
-    for (const t of zonedInstants(y, mo, d - back, h, mi, tz)) if (t <= nowMs && t > best) best = t;
+    const t = zonedInstant(y, mo, d - back, h, mi, tz);
+    if (t <= nowMs) best = t;
   }
   return best;
 }
@@ -237,7 +244,7 @@ function toRow(r: JoinedRow): HotDeskRow {
           mac: r.m_mac,
           updatedAt: r.m_updated_at as string,
           updatedBy: r.m_updated_by,
-          etag: mappingEtag(r.m_version as number),
+          etag: mappingEtag(r.extension, r.m_version as number),
         }
       : null;
   const template =
@@ -389,7 +396,54 @@ export class HotDeskStore {
   }
 
   passwords(): HotDeskPasswords {
-    return { user: this.passwordMeta('user'), admin: this.passwordMeta('admin') };
+    return { user: this.passwordMeta('user'), admin: this.passwordMeta('admin'), sharedLock: this.sharedLock() };
+  }
+
+  // ---- the shared passwords' own lock (SHARED_PASSWORD_LOCK) ----
+
+  /** Until when neither shared password is accepted (ISO), or null. */
+  sharedLockedUntil(): string | null {
+    const until = getMeta(this.db, SHARED_LOCK_KEY);
+    return until !== undefined && Date.parse(until) > this.clock().getTime() ? until : null;
+  }
+
+  sharedLock(): SharedPasswordLock {
+    const since = new Date(this.clock().getTime() - SHARED_PASSWORD_LOCK.windowMinutes * 60_000).toISOString();
+    const { n } = this.db.prepare('SELECT count(*) AS n FROM hotdesk_shared_failures WHERE at > ?').get(since) as { n: number };
+    return { lockedUntil: this.sharedLockedUntil(), failures: n, ...SHARED_PASSWORD_LOCK };
+  }
+
+  /**
+   * A failed hot-desk login while a shared password is set: one more guess at the master keys. At the threshold
+   * within the window, the shared passwords are locked; returns the audit id of that (for its event), else null.
+   */
+  sharedFailure(address: string): number | null {
+    const now = this.clock();
+    const at = now.toISOString();
+    const since = new Date(now.getTime() - SHARED_PASSWORD_LOCK.windowMinutes * 60_000).toISOString();
+    this.db.prepare('DELETE FROM hotdesk_shared_failures WHERE at <= ?').run(since);
+    this.db.prepare('INSERT INTO hotdesk_shared_failures (at, address) VALUES (?, ?)').run(at, address);
+    if (this.sharedLockedUntil() !== null) return null;
+    const { n } = this.db.prepare('SELECT count(*) AS n FROM hotdesk_shared_failures WHERE at > ?').get(since) as { n: number };
+    if (n < SHARED_PASSWORD_LOCK.threshold) return null;
+    const until = new Date(now.getTime() + SHARED_PASSWORD_LOCK.lockMinutes * 60_000).toISOString();
+    setMeta(this.db, SHARED_LOCK_KEY, until);
+    return this.audit({
+      at, actor: 'system', address, action: 'hotdesk.shared_passwords_locked', target: 'hotdesk_password:*',
+      detail: { failures: n, windowMinutes: SHARED_PASSWORD_LOCK.windowMinutes, until },
+    });
+  }
+
+  /** Lift the shared passwords' lock and forget their failures; the audit id, or null when there was nothing to lift. */
+  unlockShared(who: Who, reason: string): number | null {
+    const had = this.sharedLockedUntil() !== null || this.sharedLock().failures > 0;
+    deleteMeta(this.db, SHARED_LOCK_KEY);
+    this.db.prepare('DELETE FROM hotdesk_shared_failures').run();
+    if (!had) return null;
+    return this.audit({
+      at: this.now(), actor: who.by, address: who.address, action: 'hotdesk.shared_passwords_unlocked', target: 'hotdesk_password:*',
+      detail: { reason },
+    });
   }
 
   // ---- writes (inside the caller's transaction) ----
@@ -453,12 +507,13 @@ export class HotDeskStore {
     if (d.state === 'logged_out' || d.extension === null) return null;
     const at = this.now();
     const number = d.extension;
-    this.db
+    const res = this.db
       .prepare(
         `UPDATE devices SET state = 'logged_out', extension = NULL, template_id = NULL, since = ?, login_address = NULL,
-           network = NULL WHERE mac = ?`,
+           network = NULL WHERE mac = ? AND extension = ?`,
       )
-      .run(at, d.mac);
+      .run(at, d.mac, number);
+    if (res.changes !== 1) return null; // someone else logged it out (or in) meanwhile
     const id = this.audit({
       at, actor: who.by, address: who.address, action: `hotdesk.${action}`, target: `extension:${number}`,
       detail: { mac: d.mac, ...detail },
@@ -473,6 +528,7 @@ export class HotDeskStore {
    */
   login(
     mac: string, number: string, network: Network, via: 'voicemail_pin' | 'user_password' | 'admin_password', who: Who,
+    extra: { pinIsDefault?: boolean } = {},
   ): { events: HotDeskEvent[]; template: Template | undefined; state: DeviceState } {
     const d = this.deviceRow(mac);
     if (!d) throw new AppError('not_found', `No phone with MAC ${mac} is provisioned on this PBX`, 404);
@@ -497,7 +553,7 @@ export class HotDeskStore {
       .run(state, number, template?.id ?? null, at, at, who.address, network, who.address, at, mac);
     const id = this.audit({
       at, actor: who.by, address: who.address, action: 'hotdesk.login', target: `extension:${number}`,
-      detail: { mac, via, network, templateId: template?.id ?? null, state },
+      detail: { mac, via, network, templateId: template?.id ?? null, state, ...extra },
     });
     const after = this.deviceRow(mac) as DeviceRow;
     events.push(this.event(id, at, state === 'needs_reboot' ? 'needs_reboot' : 'logged_in', who, after, number, this.extensionSite(number) ?? d.site_id));
@@ -510,7 +566,10 @@ export class HotDeskStore {
   rebooted(d: DeviceRow, who: Who): HotDeskEvent | null {
     if (d.state !== 'needs_reboot' || d.extension === null) return null;
     const at = this.now();
-    this.db.prepare(`UPDATE devices SET state = 'logged_in', since = ?, last_activity_at = ? WHERE mac = ?`).run(at, at, d.mac);
+    const res = this.db
+      .prepare(`UPDATE devices SET state = 'logged_in', since = ?, last_activity_at = ? WHERE mac = ? AND extension = ? AND state = 'needs_reboot'`)
+      .run(at, at, d.mac, d.extension);
+    if (res.changes !== 1) return null;
     const id = this.audit({
       at, actor: who.by, address: who.address, action: 'hotdesk.rebooted', target: `extension:${d.extension}`, detail: { mac: d.mac },
     });
@@ -534,10 +593,11 @@ export class HotDeskStore {
     const events: HotDeskEvent[] = [];
     const candidates = this.db
       .prepare(
-        `SELECT d.*, h.idle_minutes, h.daily_at, h.time_zone FROM devices d JOIN hotdesk_sites h ON h.site_id = d.site_id
+        `SELECT d.*, h.idle_minutes, h.daily_at, h.time_zone, h.updated_at AS rule_since FROM devices d
+         JOIN hotdesk_sites h ON h.site_id = d.site_id
          WHERE d.state <> 'logged_out' AND (h.idle_minutes IS NOT NULL OR h.daily_at IS NOT NULL)`,
       )
-      .all() as (DeviceRow & { idle_minutes: number | null; daily_at: string | null; time_zone: string })[];
+      .all() as (DeviceRow & { idle_minutes: number | null; daily_at: string | null; time_zone: string; rule_since: string | null })[];
     const daily = new Map<string, number>();
     for (const c of candidates) {
       let reason: string | null = null;
@@ -548,10 +608,16 @@ export class HotDeskStore {
         const key = `${c.daily_at}|${c.time_zone}`;
         let last = daily.get(key);
         if (last === undefined) {
-          last = lastDailyInstant(nowMs, c.daily_at, c.time_zone);
+          try {
+            last = lastDailyInstant(nowMs, c.daily_at, c.time_zone);
+          } catch {
+            last = -Infinity; // a time zone this runtime does not know: skip the daily rule, not the sweep
+          }
           daily.set(key, last);
         }
-        if (Date.parse(c.since) < last) reason = 'daily';
+        // the daily time counts from when the rule was set: setting 14:00 at 15:00 logs out tomorrow, not now
+        const ruleSince = c.rule_since === null ? -Infinity : Date.parse(c.rule_since);
+        if (Date.parse(c.since) < last && last >= ruleSince) reason = 'daily';
       }
       if (reason === null) continue;
       const ev = this.logoutDevice(c, 'auto_logout', { by: 'system', address: '' }, { reason });
@@ -564,9 +630,13 @@ export class HotDeskStore {
 
   createTemplate(input: { brand: PhoneBrand; name: string; settings: Record<string, string>; isDefault: boolean }, who: Who): { template: Template; eventId: number } {
     const at = this.now();
-    const first = this.defaultTemplate(input.brand) === undefined;
-    const makeDefault = input.isDefault || first;
-    if (makeDefault) this.db.prepare('UPDATE hotdesk_templates SET is_default = 0, version = version + 1 WHERE brand = ? AND is_default = 1').run(input.brand);
+    const previous = this.defaultTemplate(input.brand);
+    const makeDefault = input.isDefault || previous === undefined;
+    if (makeDefault) {
+      this.db
+        .prepare('UPDATE hotdesk_templates SET is_default = 0, version = version + 1, updated_at = ?, updated_by = ? WHERE brand = ? AND is_default = 1')
+        .run(at, who.by, input.brand);
+    }
     const res = this.db
       .prepare(
         `INSERT INTO hotdesk_templates (brand, name, settings, is_default, version, updated_at, updated_by) VALUES (?, ?, ?, ?, 1, ?, ?)`,
@@ -575,7 +645,7 @@ export class HotDeskStore {
     const id = Number(res.lastInsertRowid);
     const eventId = this.audit({
       at, actor: who.by, address: who.address, action: 'hotdesk.template_created', target: `template:${id}`,
-      detail: { brand: input.brand, name: input.name, isDefault: makeDefault },
+      detail: { brand: input.brand, name: input.name, isDefault: makeDefault, previousDefault: makeDefault ? (previous?.id ?? null) : undefined },
     });
     return { template: this.template(id) as Template, eventId };
   }
@@ -667,6 +737,18 @@ export class HotDeskStore {
     const eventId = this.audit({
       at: this.now(), actor: who.by, address: who.address, action: 'hotdesk.mapping_deleted', target: `extension:${number}`,
       detail: { templateId: before.templateId, mac: before.mac },
+    });
+    return { eventId };
+  }
+
+  /** Remove an extension's mapping whatever its version (deactivation removes custom configuration). */
+  removeMapping(number: string, who: Who, reason: string): { eventId: number } | null {
+    const before = this.mapping(number);
+    if (!before) return null;
+    this.db.prepare('DELETE FROM hotdesk_mappings WHERE extension = ?').run(number);
+    const eventId = this.audit({
+      at: this.now(), actor: who.by, address: who.address, action: 'hotdesk.mapping_deleted', target: `extension:${number}`,
+      detail: { templateId: before.templateId, mac: before.mac, reason },
     });
     return { eventId };
   }

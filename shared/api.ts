@@ -584,15 +584,15 @@ export const routes = {
     operationId: 'createDevice', method: 'POST', path: `${API_BASE}/devices`,
     summary: 'Provision a phone by its MAC (any common notation; stored as 00:15:65:AB:CD:EF); 409 when the MAC is known',
     tag: 'hotdesk', auth: 'session', forbidden: 'provision phones', body: DeviceCreateSchema, status: 201,
-    response: DeviceSchema, errors: [401, 403, 404, 409, 422],
+    response: DeviceSchema, errors: [401, 403, 409, 422],
   }),
   forceLogout: route({
     operationId: 'forceLogout', siteScoped: true, method: 'POST', path: `${API_BASE}/devices/{mac}/logout`,
     summary:
-      'Log the phone out (it returns to its login screen); staff of the logged-in extension\'s site. 409 when no ' +
-      'extension is logged in on it',
+      'Log the phone out (it returns to its login screen); staff of the logged-in extension\'s site (403 for a phone ' +
+      'of your site used by another site\'s user). 409 when no extension is logged in on it',
     tag: 'hotdesk', auth: 'session', roles: STAFF, params: MacParamsSchema, status: 200, response: DeviceSchema,
-    errors: [401, 404, 409, 422],
+    errors: [401, 403, 404, 409, 422],
   }),
   listTemplates: route({
     operationId: 'listTemplates', method: 'GET', path: `${API_BASE}/hotdesk/templates`,
@@ -664,11 +664,17 @@ export const routes = {
     tag: 'hotdesk', auth: 'session', forbidden: 'read hot-desk passwords', status: 200,
     response: HotDeskPasswordsSchema, errors: [401, 403],
   }),
+  unlockHotDeskPasswords: route({
+    operationId: 'unlockHotDeskPasswords', method: 'POST', path: `${API_BASE}/hotdesk/passwords/unlock`,
+    summary: 'Lift the lock of the shared hot-desk passwords (after too many failed hot-desk logins) and clear their failure count',
+    tag: 'hotdesk', auth: 'session', forbidden: 'unlock the hot-desk passwords', status: 200,
+    response: HotDeskPasswordsSchema, errors: [401, 403],
+  }),
   setHotDeskPassword: route({
     operationId: 'setHotDeskPassword', method: 'PUT', path: `${API_BASE}/hotdesk/passwords/{kind}`,
     summary:
-      'Set the global hot-desk user or admin password (digits; the login-code PIN policy applies, and the two ' +
-      'must differ); 422 pin_policy_violation lists the failed rules',
+      'Set the global hot-desk user or admin password (digits, at least 6; the login-code PIN policy applies, and the ' +
+      'two must differ); 422 pin_policy_violation lists the failed rules. A new password also lifts the shared-password lock',
     tag: 'hotdesk', auth: 'session', forbidden: 'set hot-desk passwords', params: HotDeskPasswordParamsSchema,
     body: HotDeskPasswordWriteSchema, status: 200, response: HotDeskPasswordMetaSchema, errors: [401, 403, 422],
   }),
@@ -724,9 +730,11 @@ export const routes = {
     summary:
       'Hot-desk login: extension + password (its voicemail PIN; the global user password when it has no mailbox; ' +
       'the global admin password for any extension). Answers the configuration; brands that need a reboot answer ' +
-      'needs_reboot. The extension leaves any other phone. The same 403 for every refusal; failures count toward lockouts',
+      'needs_reboot. The extension leaves any other phone. While someone is logged in on the phone, only its own ' +
+      'address may log in another user. The same 403 for every refusal; failures count toward lockouts (the ' +
+      'voicemail credential when the extension has a mailbox, else phone_login) and toward the shared-password lock',
     tag: 'device', auth: 'device', body: HotDeskLoginRequestSchema, status: 200, response: DeviceConfigSchema,
-    errors: [403, 404, 409, 422],
+    errors: [403, 404, 409, 422, 429],
   }),
   deviceHotDeskRebooted: route({
     operationId: 'deviceHotDeskRebooted', method: 'POST', path: `${DEVICE_BASE}/hotdesk/rebooted`,
@@ -735,12 +743,12 @@ export const routes = {
   }),
   deviceHotDeskActivity: route({
     operationId: 'deviceHotDeskActivity', method: 'POST', path: `${DEVICE_BASE}/hotdesk/activity`,
-    summary: 'The user used the phone (a call, a key): resets the idle auto-logout', tag: 'device', auth: 'device',
+    summary: 'The user used the phone (a call, a key): resets the idle auto-logout; from the address it logged in from', tag: 'device', auth: 'device',
     body: DeviceMacRequestSchema, status: 200, response: DeviceStatusSchema, errors: [403, 404, 422],
   }),
   deviceHotDeskLogout: route({
     operationId: 'deviceHotDeskLogout', method: 'POST', path: `${DEVICE_BASE}/hotdesk/logout`,
-    summary: 'Logout from the phone: it returns to the login screen', tag: 'device', auth: 'device',
+    summary: 'Logout from the phone (from the address it logged in from): it returns to the login screen', tag: 'device', auth: 'device',
     body: DeviceMacRequestSchema, status: 200, response: DeviceStatusSchema, errors: [403, 404, 422],
   }),
   deviceVoicemailPin: route({

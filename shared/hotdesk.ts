@@ -349,8 +349,42 @@ export const HotDeskPasswordMetaSchema = z.object({
 });
 export type HotDeskPasswordMeta = z.infer<typeof HotDeskPasswordMetaSchema>;
 
+/**
+ * The global passwords are master keys (the admin one opens every extension), so besides the per-extension and
+ * per-address counters they have a counter of their own: this many failed hot-desk logins in the window, from
+ * anywhere and on any extension, and neither shared password is accepted until the lock ends (or an admin
+ * lifts it, or sets a new password). Mailbox PINs keep working.
+ */
+export const SHARED_PASSWORD_LOCK = { threshold: 20, windowMinutes: 10, lockMinutes: 15 } as const;
+
+/** Whatever the login-code policy allows, a shared hot-desk password has at least this many digits. */
+export const HOTDESK_PASSWORD_MIN_LENGTH = 6;
+export const HOTDESK_PASSWORD_MIN_RULE = 'hotdesk_min_length';
+
+/** The floor every global hot-desk password must meet (the login-code policy applies on top), or null. */
+export function hotDeskPasswordFloor(value: string): { rule: string; message: string } | null {
+  if (value.length < HOTDESK_PASSWORD_MIN_LENGTH) {
+    return {
+      rule: HOTDESK_PASSWORD_MIN_RULE,
+      message: `a hot-desk password is at least ${HOTDESK_PASSWORD_MIN_LENGTH} digits (it opens shared phones)`,
+    };
+  }
+  return null;
+}
+
+export const SharedPasswordLockSchema = z.object({
+  /** While set and in the future, neither shared password is accepted. */
+  lockedUntil: z.string().nullable(),
+  /** Failed hot-desk logins in the current window. */
+  failures: z.number().int().nonnegative(),
+  threshold: z.number().int(),
+  windowMinutes: z.number().int(),
+  lockMinutes: z.number().int(),
+});
+export type SharedPasswordLock = z.infer<typeof SharedPasswordLockSchema>;
+
 export const HotDeskPasswordsSchema = z
-  .object({ user: HotDeskPasswordMetaSchema, admin: HotDeskPasswordMetaSchema })
+  .object({ user: HotDeskPasswordMetaSchema, admin: HotDeskPasswordMetaSchema, sharedLock: SharedPasswordLockSchema })
   .meta({ id: 'HotDeskPasswords' });
 export type HotDeskPasswords = z.infer<typeof HotDeskPasswordsSchema>;
 

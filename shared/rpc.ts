@@ -316,6 +316,8 @@ export const channels = {
   },
   /** Whether the global hot-desk passwords are set (never their values). */
   'hotdesk.passwords': { input: Empty, output: HotDeskPasswordsSchema },
+  /** Lift the shared hot-desk passwords' lock (admins). */
+  'hotdesk.unlockPasswords': { input: Empty, output: HotDeskPasswordsSchema },
   /** Set a global hot-desk password (the renderer sends what was just typed; nothing comes back but the metadata). */
   'hotdesk.setPassword': {
     input: z.object({ kind: HotDeskPasswordKindSchema, password: z.string().max(64) }).strict(),

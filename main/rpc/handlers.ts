@@ -247,6 +247,7 @@ export function createHandlers(services: ConsoleServices): Handlers {
     'hotdesk.setSite': async ({ siteId, etag, ...body }) =>
       (await connection.call(routes.setSiteHotDesk, { params: { siteId }, ifMatch: etag, body })).data,
     'hotdesk.passwords': async () => (await connection.call(routes.getHotDeskPasswords, {})).data,
+    'hotdesk.unlockPasswords': async () => (await connection.call(routes.unlockHotDeskPasswords, {})).data,
     'hotdesk.setPassword': async ({ kind, password }) =>
       (await connection.call(routes.setHotDeskPassword, { params: { kind }, body: { password } })).data,
   };

@@ -50,10 +50,11 @@ describe('lastDailyInstant (the daily auto-logout time)', () => {
     expect(last('2030-10-27T10:00:00.000Z', '18:00', 'Europe/Berlin'), 'yesterday, still CEST').toBe('2030-10-26T16:00:00.000Z');
     expect(last('2030-10-27T17:30:00.000Z', '18:00', 'Europe/Berlin'), 'today, CET').toBe('2030-10-27T17:00:00.000Z');
     expect(at('2030-10-27T17:00:00.000Z') - at('2030-10-26T16:00:00.000Z')).toBe(25 * HOUR);
-    expect(last('2030-10-27T01:45:00.000Z', '02:30', 'Europe/Berlin'), 'after the second 02:30').toBe('2030-10-27T01:30:00.000Z');
+    // the daily time happens once that day: at its first occurrence, so after the second 02:30 it is still the first
+    expect(last('2030-10-27T01:45:00.000Z', '02:30', 'Europe/Berlin'), 'after the second 02:30').toBe('2030-10-27T00:30:00.000Z');
   });
 
-  // The documented contract: "the latest instant ≤ now at which the wall clock of tz showed hhmm".
+  // The documented contract: the latest day's first instant ≤ now at which the wall clock of tz showed hhmm.
   it('Europe/Berlin fall-back day: between the first 02:30 (CEST, 00:30Z) and the second (CET, 01:30Z), today’s first one is the latest', () => {
     expect(wallClock(at('2030-10-27T00:30:00.000Z'), 'Europe/Berlin')).toBe('02:30');
     expect(last('2030-10-27T01:00:00.000Z', '02:30', 'Europe/Berlin')).toBe('2030-10-27T00:30:00.000Z');

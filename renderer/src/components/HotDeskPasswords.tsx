@@ -4,7 +4,18 @@
 // Credentials section. A value is sent once and never shown again: after saving the field is cleared and
 // only "set on … by …" remains. Not set: a warning that says what cannot be done without it.
 import { useEffect, useId, useRef, useState } from 'react';
-import { HOTDESK_PASSWORD_LABEL, HOTDESK_PASSWORDS_DIFFER_RULE, HotDeskPasswordKinds, type HotDeskPasswordKind, type HotDeskPasswordMeta, type HotDeskPasswords } from '../../../shared/hotdesk';
+import {
+  HOTDESK_PASSWORD_LABEL,
+  HOTDESK_PASSWORD_MIN_LENGTH,
+  HOTDESK_PASSWORD_MIN_RULE,
+  HOTDESK_PASSWORDS_DIFFER_RULE,
+  HotDeskPasswordKinds,
+  hotDeskPasswordFloor,
+  type HotDeskPasswordKind,
+  type HotDeskPasswordMeta,
+  type HotDeskPasswords,
+  type SharedPasswordLock,
+} from '../../../shared/hotdesk';
 import type { ErrorBody } from '../../../shared/errors';
 import { pinRules, type PinPolicy, type PinRuleResult } from '../../../shared/pin-policy';
 import { call, errorBody } from '../api';
@@ -36,7 +47,14 @@ const OTHER_RULE = HOTDESK_PASSWORDS_DIFFER_RULE;
 export function globalPasswordRules(value: string, policy: PinPolicy, kind: HotDeskPasswordKind): PinRuleResult[] {
   const rules = pinRules(value, policy).filter((r) => r.rule !== 'pin_matches_extension' && r.rule !== 'pin_is_default' && r.rule !== 'pin_reused');
   const other = HOTDESK_PASSWORD_LABEL[kind === 'user' ? 'admin' : 'user'].toLowerCase();
-  return [...rules, { rule: OTHER_RULE as PinRuleResult['rule'], label: `Not the same as the ${other}`, met: null, serverOnly: true }];
+  // whatever the policy allows, a shared password has a floor (the PBX checks the same function)
+  const floor: PinRuleResult = {
+    rule: HOTDESK_PASSWORD_MIN_RULE as PinRuleResult['rule'],
+    label: `At least ${HOTDESK_PASSWORD_MIN_LENGTH} digits (it opens shared phones)`,
+    met: hotDeskPasswordFloor(value) === null,
+    serverOnly: false,
+  };
+  return [floor, ...rules, { rule: OTHER_RULE as PinRuleResult['rule'], label: `Not the same as the ${other}`, met: null, serverOnly: true }];
 }
 
 export function HotDeskPasswordsPanel({ list, online }: { list: LiveList<HotDeskPasswords>; online: boolean }) {
@@ -55,6 +73,7 @@ export function HotDeskPasswordsPanel({ list, online }: { list: LiveList<HotDesk
         </ErrorLine>
       ) : null}
       {!list.data && !list.error ? <p className="loading">Loading…</p> : null}
+      {list.data ? <SharedLockNotice lock={list.data.sharedLock} online={online} onChange={list.setData} /> : null}
       {list.data ? (
         <ul className="cred-list">
           {HotDeskPasswordKinds.map((kind) => (
@@ -239,5 +258,48 @@ function PasswordForm({ kind, online, onCancel, onSaved }: { kind: HotDeskPasswo
         </button>
       </div>
     </form>
+  );
+}
+
+/**
+ * The shared passwords' own lock: after too many failed hot-desk logins (from anywhere, on any extension) neither
+ * is accepted for a while. Says so, until when, and lets an admin lift it; below the threshold, how many so far.
+ */
+function SharedLockNotice({ lock, online, onChange }: { lock: SharedPasswordLock; online: boolean; onChange: (p: HotDeskPasswords) => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const unlock = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      onChange(await call('hotdesk.unlockPasswords', {}));
+    } catch (e) {
+      setError(errorBody(e).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (lock.lockedUntil === null) {
+    return lock.failures > 0 ? (
+      <p className="muted small" role="status">
+        {lock.failures} failed hot-desk login{lock.failures === 1 ? '' : 's'} in the last {lock.windowMinutes} minutes; at {lock.threshold} the
+        shared passwords stop working for {lock.lockMinutes} minutes.
+      </p>
+    ) : null;
+  }
+  return (
+    <div className="notice warn-notice small" role="alert">
+      <ErrorIcon />
+      <div>
+        <p>
+          <strong>Locked until {absoluteTime(lock.lockedUntil)}</strong>: {lock.failures} failed hot-desk logins in {lock.windowMinutes} minutes,
+          so neither shared password is accepted (someone may be guessing). Voicemail PINs still log phones in.
+        </p>
+        <button type="button" className="btn small-btn" onClick={() => void unlock()} disabled={!online || busy} aria-busy={busy || undefined}>
+          Unlock now
+        </button>
+        {error ? <p className="field-error">{error}</p> : null}
+      </div>
+    </div>
   );
 }
