@@ -143,7 +143,7 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
   };
 
   /** The checks of a mapping write: a phone extension, an existing template, a MAC no other mapping has and (when known) of the template's brand. */
-  const checkMapping = (number: string, templateId: number, macIn: string | null | undefined): { mac: string | null } => {
+  const checkMapping = (session: S, number: string, templateId: number, macIn: string | null | undefined): { mac: string | null } => {
     const ext = store.getExtension(number);
     if (ext && ext.type !== 'phone_terminal') {
       throw validationError([{ field: 'extension', rule: 'phone_terminal', message: `extension: ${number} is not a phone extension; only phones can hot-desk` }]);
@@ -154,7 +154,9 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
     if (mac !== null) {
       const other = hotdesk.mappingWithMac(mac);
       if (other && other.extension !== number) {
-        const message = `mac: the phone ${mac} is already mapped to extension ${other.extension}`;
+        const otherExt = store.getExtension(other.extension);
+        const whom = otherExt && inScope(session, otherExt.siteId) ? `extension ${other.extension}` : 'an extension of another site';
+        const message = `mac: the phone ${mac} is already mapped to ${whom}`;
         throw new AppError('mac_in_use', message, 409, [{ field: 'mac', rule: 'unique', message }]);
       }
       const d = hotdesk.device(mac);
@@ -260,7 +262,7 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
 
     createTemplate: (ctx) => {
       const body = ctx.body as Out<typeof TemplateCreateSchema>;
-      if (hotdesk.templates().some((t) => t.brand === body.brand && t.name === body.name)) {
+      if (hotdesk.templates().some((t) => t.brand === body.brand && t.name.toLowerCase() === body.name.toLowerCase())) {
         const message = `name: there is already a ${BRAND_INFO[body.brand].label} template called "${body.name}"`;
         throw new AppError('conflict', message, 409, [{ field: 'name', rule: 'unique', message }]);
       }
@@ -275,7 +277,7 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
       const body = ctx.body as Out<typeof TemplateUpdateSchema>;
       const t = requireTemplate(id);
       if (!ifMatches(ctx.ifMatch, t.etag)) throw staleTemplate(id);
-      if (hotdesk.templates().some((o) => o.id !== id && o.brand === t.brand && o.name === body.name)) {
+      if (hotdesk.templates().some((o) => o.id !== id && o.brand === t.brand && o.name.toLowerCase() === body.name.toLowerCase())) {
         const message = `name: there is already a ${BRAND_INFO[t.brand].label} template called "${body.name}"`;
         throw new AppError('conflict', message, 409, [{ field: 'name', rule: 'unique', message }]);
       }
@@ -319,7 +321,7 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
           { field: 'extension', rule: 'unique', message: `extension: ${body.extension} already has a mapping` },
         ]);
       }
-      const { mac } = checkMapping(body.extension, body.templateId, body.mac);
+      const { mac } = checkMapping(ctx.session, body.extension, body.templateId, body.mac);
       const w = who(ctx);
       const r = tx(() => hotdesk.createMapping(body.extension, body.templateId, mac, w));
       hub.publish(mappingEvent(r.eventId, w, 'created', body.extension, ext.siteId));
@@ -337,7 +339,7 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
           current: hotdesk.mapping(number), currentEtag: hotdesk.mapping(number)?.etag,
         });
       if (!ifMatches(ctx.ifMatch, current.etag)) throw stale();
-      const { mac } = checkMapping(number, body.templateId, body.mac);
+      const { mac } = checkMapping(ctx.session, number, body.templateId, body.mac);
       const w = who(ctx);
       const version = Number(/(\d+)"$/.exec(current.etag)?.[1]);
       const r = tx(() => hotdesk.updateMapping(number, version, body.templateId, mac, w));
@@ -406,7 +408,7 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
       if (floor) problems.unshift(floor);
       if (problems.length) {
         throw validationError(
-          problems.map((p) => ({ field: 'password', rule: p.rule, message: `password: ${p.message}` })),
+          problems.map((p) => ({ field: 'password', rule: p.rule, message: `password: ${p.message.replace(/^the login code\b/, 'a hot-desk password')}` })),
           'pin_policy_violation',
         );
       }

@@ -4,6 +4,7 @@
 // template an extension gets (on one phone, or — with a blank MAC — on any phone); sites say where their
 // phones find the PBX (internal / external address) and when logged-in phones are logged out by themselves.
 import { z } from 'zod';
+import { parseAddress } from './cidr.js';
 import { ExtensionNumberSchema, SiteIdSchema } from './domain.js';
 
 // ---- brands ---------------------------------------------------------------------------------
@@ -135,14 +136,28 @@ export type DeviceCreate = z.infer<typeof DeviceCreateSchema>;
 
 // ---- templates ------------------------------------------------------------------------------
 
+/** A template setting's name; a template has at most MAX_TEMPLATE_SETTINGS, each value at most MAX_SETTING_VALUE characters. */
+export const SETTING_NAME = /^[a-z][a-z0-9_.]{0,63}$/;
+export const MAX_TEMPLATE_SETTINGS = 100;
+export const MAX_SETTING_VALUE = 256;
+
 export const TemplateSettingsSchema = z
   .record(
-    z.string().regex(/^[a-z][a-z0-9_.]{0,63}$/, {
-      message: 'a setting name is lowercase letters, digits, dots and underscores, starting with a letter',
-    }),
-    z.string({ message: 'a setting value must be a text' }).max(256, { message: 'a setting value is at most 256 characters' }),
+    z.string(),
+    z.string({ message: 'a setting value must be a text' }).max(MAX_SETTING_VALUE, { message: `a setting value is at most ${MAX_SETTING_VALUE} characters` }),
   )
-  .refine((r) => Object.keys(r).length <= 100, { message: 'a template has at most 100 settings' })
+  .superRefine((r, ctx) => {
+    const keys = Object.keys(r);
+    if (keys.length > MAX_TEMPLATE_SETTINGS) ctx.addIssue({ code: 'custom', message: `a template has at most ${MAX_TEMPLATE_SETTINGS} settings`, params: { rule: 'max_settings' } });
+    for (const k of keys) {
+      if (!SETTING_NAME.test(k)) {
+        ctx.addIssue({
+          code: 'custom', path: [k], params: { rule: 'setting_name' },
+          message: `"${k.slice(0, 70)}" is not a setting name: use lowercase letters, digits, dots and underscores, starting with a letter`,
+        });
+      }
+    }
+  })
   .meta({ description: 'Provisioning settings the phone loads at login (name → value)' });
 
 export const TemplateSchema = z
@@ -245,13 +260,30 @@ export const HotDeskListSchema = z.object({ items: z.array(HotDeskRowSchema) }).
 
 // ---- site settings --------------------------------------------------------------------------
 
+const PBX_ADDRESS_SHAPE =
+  /^(\[[0-9a-fA-F:.]+\]|[0-9]{1,3}(\.[0-9]{1,3}){3}|[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?)*)(:[0-9]{1,5})?$/;
+
+/** Why `value` is not a PBX address for a phone (host name, IPv4 or [IPv6], optional :port), or null. */
+export function pbxAddressProblem(value: string): string | null {
+  const shape = 'enter a host name or IP address, optionally with :port (e.g. 10.1.0.10 or pbx.example.com:5061)';
+  if (!PBX_ADDRESS_SHAPE.test(value)) return shape;
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+  const host = bracket ? (bracket[1] as string) : value.replace(/:\d+$/, '');
+  const port = bracket ? bracket[2] : /:(\d+)$/.exec(value)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return `port ${port} is not a port (1 to 65535)`;
+  if (bracket && !(parseAddress(host).ok && host.includes(':'))) return `${host} is not an IPv6 address`;
+  if (!bracket && /^[0-9.]+$/.test(host) && !parseAddress(host).ok) return `${host} is not an IPv4 address (each part 0 to 255)`;
+  return null;
+}
+
 /** A host name or an IPv4/IPv6 address, with an optional port: where a phone finds the PBX. */
 export const PbxAddressSchema = z
   .string({ message: 'an address must be a text' })
   .trim()
   .max(255, { message: 'an address is at most 255 characters' })
-  .regex(/^(\[[0-9a-fA-F:.]+\]|[0-9]{1,3}(\.[0-9]{1,3}){3}|[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}[a-zA-Z0-9])?)*)(:[0-9]{1,5})?$/, {
-    message: 'enter a host name or IP address, optionally with :port (e.g. 10.1.0.10 or pbx.example.com:5061)',
+  .superRefine((v, ctx) => {
+    const problem = pbxAddressProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { rule: 'address' } });
   });
 
 const TIME_RE = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;

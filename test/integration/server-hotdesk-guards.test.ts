@@ -239,6 +239,23 @@ describe('site settings and deactivation', () => {
     expect(back.status, back.text).toBe(200);
   });
 
+  it('addresses and template settings are checked part by part, naming the field; nothing changes', async () => {
+    const before = await sites();
+    const hq = before.find((s) => s.siteId === 'hq') as SiteHotDesk;
+    const auto = { idleMinutes: null, dailyAt: null, timeZone: 'UTC' };
+    for (const [internalAddress, says] of [['999.1.1.1', 'IPv4'], ['10.1.0.10:99999', 'port'], ['[:::::]', 'IPv6']] as const) {
+      const r = await pbx.api('PUT', '/api/v1/hotdesk/sites/hq', { ifMatch: hq.etag, body: { internalAddress, externalAddress: null, autoLogout: auto } });
+      expect(r.status, internalAddress).toBe(422);
+      expect(errorOf(r).details).toContainEqual(expect.objectContaining({ field: 'internalAddress', rule: 'address', message: expect.stringContaining(says) }));
+    }
+    expect(await sites()).toEqual(before);
+    const t = await pbx.api('POST', '/api/v1/hotdesk/templates', { body: { brand: 'snom', name: 'Lobby', settings: { 'Bad Key': '1' } } });
+    expect(t.status).toBe(422);
+    expect(errorOf(t).details).toContainEqual(expect.objectContaining({ field: 'settings.Bad Key', rule: 'setting_name' }));
+    const same = await pbx.api('POST', '/api/v1/hotdesk/templates', { body: { brand: 'snom', name: 'STANDARD' } });
+    expect(same.status, 'template names are unique whatever the case').toBe(409);
+  });
+
   it('ETags name their resource: one mapping’s or site’s ETag does not match another', async () => {
     const rows = HotDeskListSchema.parse((await pbx.api('GET', '/api/v1/hotdesk')).json).items;
     const m1000 = rows.find((r) => r.extension === '1000')?.mapping;

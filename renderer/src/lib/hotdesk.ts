@@ -17,7 +17,7 @@
 // settings.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Device, DeviceState, HotDeskRow, Mapping, PhoneBrand, SiteHotDesk, SiteHotDeskWrite, Template } from '../../../shared/hotdesk';
-import { PhoneBrands, SiteHotDeskWriteSchema } from '../../../shared/hotdesk';
+import { MAX_SETTING_VALUE, MAX_TEMPLATE_SETTINGS, PhoneBrands, SETTING_NAME, SiteHotDeskWriteSchema } from '../../../shared/hotdesk';
 import type { Site } from '../../../shared/domain';
 import type { PbxEvent } from '../../../shared/events';
 import type { ErrorBody } from '../../../shared/errors';
@@ -267,9 +267,8 @@ export function parseSiteDraft(d: SiteDraft): { value: SiteHotDeskWrite | null; 
 
 // ---- pure: template settings as text ----------------------------------------------------------------------
 
-const SETTING_NAME = /^[a-z][a-z0-9_.]{0,63}$/;
-const MAX_SETTINGS = 100;
-const MAX_VALUE = 256;
+const MAX_SETTINGS = MAX_TEMPLATE_SETTINGS;
+const MAX_VALUE = MAX_SETTING_VALUE;
 
 export interface SettingsProblem {
   /** 1-based line number. */
