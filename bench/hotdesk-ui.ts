@@ -8,7 +8,7 @@
 // request's own time is reported beside it: a hot-desk login costs two argon2 verifications side by side (the
 // extension's own secret and the global admin password). Then the phone logs out and the row goes away.
 import os from 'node:os';
-import { launchChromium, percentile, round, writeResult } from './lib.js';
+import { installFrameWatcher, launchChromium, pageClockOffset, percentile, round, seenFrame, wallNow, watchFor, writeResult } from './lib.js';
 import { requestFrom, startConsoleProcess } from '../test/support/console-process.js';
 
 const COUNT = Number(process.env['BENCH_HOTDESK_UI_COUNT'] ?? 40);
@@ -19,8 +19,6 @@ interface Ext {
   status: string;
   siteId: string;
 }
-
-const wallNow = () => performance.timeOrigin + performance.now();
 
 async function main() {
   const app = await startConsoleProcess({ timeoutMs: 120_000 });
@@ -51,39 +49,7 @@ async function main() {
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: /^Hot desking/ }).click();
     await page.locator('tr[data-extension]').first().waitFor({ timeout: 30_000 });
 
-    // resolves window.__seen[key] = { mutation, frame } (page wall-clock ms) once the row shows `state`
-    await page.evaluate(`(() => {
-      window.__seen = {};
-      window.__watch = (ext, state) => {
-        const sel = 'tr[data-extension="' + ext + '"]';
-        const match = () => {
-          const row = document.querySelector(sel);
-          return state === 'gone' ? row === null : row !== null && row.classList.contains('state-' + state);
-        };
-        const now = () => performance.timeOrigin + performance.now();
-        window.__seen[ext + '/' + state] = new Promise((resolve) => {
-          const done = () => {
-            const mutation = now();
-            requestAnimationFrame(() => resolve({ mutation, frame: now() }));
-          };
-          if (match()) { done(); return; }
-          const obs = new MutationObserver(() => { if (match()) { obs.disconnect(); done(); } });
-          obs.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
-          setTimeout(() => { obs.disconnect(); resolve(null); }, 10000);
-        });
-      };
-    })()`);
-
-    const offset = async () => {
-      let best = { offset: 0, halfRtt: Infinity };
-      for (let i = 0; i < 3; i++) {
-        const a = wallNow();
-        const p = (await page.evaluate('performance.timeOrigin + performance.now()')) as number;
-        const b = wallNow();
-        if ((b - a) / 2 < best.halfRtt) best = { offset: p - (a + b) / 2, halfRtt: (b - a) / 2 };
-      }
-      return best;
-    };
+    await installFrameWatcher(page);
 
     const device = (path: string, body: unknown, from: string) =>
       requestFrom(`${app.pbxUrl}/device/v1/hotdesk/${path}`, { body, localAddress: from });
@@ -98,13 +64,14 @@ async function main() {
       const phone = k % 2 === 0 ? aastra : yealink;
       const want = phone.brand === 'aastra' ? 'logged_in' : 'needs_reboot';
       const from = `127.0.2.${k + 1}`;
-      await page.evaluate(`window.__watch(${JSON.stringify(ext)}, ${JSON.stringify(want)})`);
-      const off = await offset();
+      const row = `tr[data-extension="${ext}"]`;
+      await watchFor(page, `${ext}/${want}`, row, `class:state-${want}`);
+      const off = await pageClockOffset(page);
       const t0 = wallNow();
       const r = await device('login', { mac: phone.mac, network: 'internal', extension: ext, password: ADMIN_HOTDESK_PASSWORD }, from);
       const answered = wallNow() - t0;
       if (r.status !== 200) throw new Error(`login of ${ext}: HTTP ${r.status} ${r.text}`);
-      const seen = (await page.evaluate(`window.__seen[${JSON.stringify(`${ext}/${want}`)}]`)) as { mutation: number; frame: number } | null;
+      const seen = await seenFrame(page, `${ext}/${want}`);
       if (!seen) throw new Error(`the row of ${ext} did not show ${want} within 10 s`);
       frameMs.push(seen.frame - off.offset - t0);
       mutationMs.push(seen.mutation - off.offset - t0);
@@ -115,10 +82,10 @@ async function main() {
           `(DOM ${round(mutationMs.at(-1)!, 1)} ms; the PBX answered after ${round(answered, 1)} ms)`,
       );
       // log out again; the row goes away (no mapping), so the next login starts from the same table
-      await page.evaluate(`window.__watch(${JSON.stringify(ext)}, 'gone')`);
+      await watchFor(page, `${ext}/gone`, row, 'gone');
       const out = await device('logout', { mac: phone.mac }, from);
       if (out.status !== 200) throw new Error(`logout of ${phone.mac}: HTTP ${out.status} ${out.text}`);
-      if (!(await page.evaluate(`window.__seen[${JSON.stringify(`${ext}/gone`)}]`))) throw new Error(`the row of ${ext} stayed after the logout`);
+      if (!(await seenFrame(page, `${ext}/gone`))) throw new Error(`the row of ${ext} stayed after the logout`);
     }
 
     const stats = (xs: number[]) => ({ p50Ms: round(percentile(xs, 50), 1), p95Ms: round(percentile(xs, 95), 1), maxMs: round(Math.max(...xs), 1) });

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from '@playwright/test';
+import { chromium, type Browser, type Page } from '@playwright/test';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -59,4 +59,62 @@ export function startChild(
     child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
     child.on('exit', (code) => reject(new Error(`child exited ${code}:\n${out}`)));
   });
+}
+
+// ---- "visible in the console" timing (bench/lockout-ui.ts, bench/hotdesk-ui.ts) ----------------------------
+
+/** Wall-clock ms in this process (sub-ms), comparable with a page's performance.timeOrigin + performance.now(). */
+export const wallNow = (): number => performance.timeOrigin + performance.now();
+
+/** The page's clock minus this process's (ms), from the best of 3 round trips; its uncertainty is half that round trip. */
+export async function pageClockOffset(page: Page): Promise<{ offset: number; halfRtt: number }> {
+  let best = { offset: 0, halfRtt: Infinity };
+  for (let i = 0; i < 3; i++) {
+    const a = wallNow();
+    const p = (await page.evaluate('performance.timeOrigin + performance.now()')) as number;
+    const b = wallNow();
+    if ((b - a) / 2 < best.halfRtt) best = { offset: p - (a + b) / 2, halfRtt: (b - a) / 2 };
+  }
+  return best;
+}
+
+/**
+ * Installs window.__watch(id, selector, mode) in the page: window.__seen[id] resolves with { mutation, frame }
+ * (page wall-clock ms: the DOM mutation that made `selector` match, and the next animation frame — the one that
+ * paints it) once the element exists ('present'), exists with a class ('class:NAME') or is gone ('gone'); null
+ * after 10 s. A string, so no bundler helper leaks into the page.
+ */
+export async function installFrameWatcher(page: Page): Promise<void> {
+  await page.evaluate(`(() => {
+    window.__seen = {};
+    window.__watch = (id, selector, mode) => {
+      const match = () => {
+        const el = document.querySelector(selector);
+        if (mode === 'gone') return el === null;
+        if (mode.startsWith('class:')) return el !== null && el.classList.contains(mode.slice(6));
+        return el !== null;
+      };
+      const now = () => performance.timeOrigin + performance.now();
+      window.__seen[id] = new Promise((resolve) => {
+        const done = () => {
+          const mutation = now();
+          requestAnimationFrame(() => resolve({ mutation, frame: now() }));
+        };
+        if (match()) { done(); return; }
+        const obs = new MutationObserver(() => { if (match()) { obs.disconnect(); done(); } });
+        obs.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
+        setTimeout(() => { obs.disconnect(); resolve(null); }, 10000);
+      });
+    };
+  })()`);
+}
+
+/** Start watching (see installFrameWatcher). */
+export function watchFor(page: Page, id: string, selector: string, mode: 'present' | 'gone' | `class:${string}`): Promise<unknown> {
+  return page.evaluate(`window.__watch(${JSON.stringify(id)}, ${JSON.stringify(selector)}, ${JSON.stringify(mode)})`);
+}
+
+/** What a watch saw: page wall-clock times of the mutation and the frame, or null (10 s passed). */
+export function seenFrame(page: Page, id: string): Promise<{ mutation: number; frame: number } | null> {
+  return page.evaluate(`window.__seen[${JSON.stringify(id)}]`) as Promise<{ mutation: number; frame: number } | null>;
 }

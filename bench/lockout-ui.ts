@@ -17,7 +17,7 @@
 // and subtracted. Seen time: a MutationObserver in the page notes the mutation that made the row match, then the
 // next requestAnimationFrame is taken as "visible" (the frame that paints it); both are reported.
 import os from 'node:os';
-import { launchChromium, percentile, round, writeResult } from './lib.js';
+import { installFrameWatcher, launchChromium, pageClockOffset, percentile, round, seenFrame, wallNow, watchFor, writeResult } from './lib.js';
 import { requestFrom, startConsoleProcess } from '../test/support/console-process.js';
 
 const COUNT = Number(process.env['BENCH_LOCKOUT_UI_COUNT'] ?? 40);
@@ -29,8 +29,6 @@ interface Ext {
   voicemail: boolean;
   voicemailTrusted?: boolean;
 }
-
-const wallNow = () => performance.timeOrigin + performance.now();
 
 async function main() {
   const app = await startConsoleProcess({ timeoutMs: 120_000 });
@@ -50,28 +48,9 @@ async function main() {
     await page.getByRole('heading', { level: 1, name: 'Lockouts' }).waitFor();
     await page.getByRole('table', { name: 'Blacklisted extensions' }).or(page.getByText('No extension is locked.')).first().waitFor();
 
-    // The watcher: resolves window.__seen[key] = { mutation, frame } (page wall-clock ms) once `test(row)` holds.
-    // A string, so no bundler helper leaks into the page (as bench/filter.ts).
+    // The watcher (bench/lib.ts): the DOM mutation and the frame in which a row appears or gets `locked`.
+    await installFrameWatcher(page);
     await page.evaluate(`(() => {
-      window.__seen = {};
-      window.__watch = (key, want) => {
-        const sel = 'tr[data-key="' + key + '"]';
-        const match = () => {
-          const row = document.querySelector(sel);
-          return row !== null && (want === 'row' || row.classList.contains('locked'));
-        };
-        const now = () => performance.timeOrigin + performance.now();
-        window.__seen[key + '/' + want] = new Promise((resolve) => {
-          const done = () => {
-            const mutation = now();
-            requestAnimationFrame(() => resolve({ mutation, frame: now() }));
-          };
-          if (match()) { done(); return; }
-          const obs = new MutationObserver(() => { if (match()) { obs.disconnect(); done(); } });
-          obs.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
-          setTimeout(() => { obs.disconnect(); resolve(null); }, 10000);
-        });
-      };
       // resolves once the row of \`key\` shows \`failures\` and is not locked (polled each frame), null after 10 s
       window.__failures = (key, failures) => new Promise((resolve) => {
         const t0 = performance.now();
@@ -86,18 +65,6 @@ async function main() {
       });
     })()`);
 
-    /** Node-to-page clock offset (page − node, ms) and its uncertainty (half the round trip). */
-    const offset = async () => {
-      let best = { offset: 0, halfRtt: Infinity };
-      for (let i = 0; i < 3; i++) {
-        const a = wallNow();
-        const p = (await page.evaluate('performance.timeOrigin + performance.now()')) as number;
-        const b = wallNow();
-        if ((b - a) / 2 < best.halfRtt) best = { offset: p - (a + b) / 2, halfRtt: (b - a) / 2 };
-      }
-      return best;
-    };
-
     const wrongPin = (extension: string, from: string, i: number) =>
       requestFrom(`${app.pbxUrl}/device/v1/voicemail/login`, {
         body: { extension, pin: `90${i}13${i}7` }, localAddress: from, headers: { 'User-Agent': UA },
@@ -108,12 +75,13 @@ async function main() {
     /** Send attempt `i` for `ext` and time it to the row matching `want`; ms (node clock) and the page's seen times. */
     const timed = async (ext: string, from: string, i: number, want: 'row' | 'locked') => {
       const key = `${ext}|voicemail`;
-      await page.evaluate(`window.__watch(${JSON.stringify(key)}, ${JSON.stringify(want)})`);
-      const off = await offset();
+      const id = `${key}/${want}`;
+      await watchFor(page, id, `tr[data-key="${key}"]`, want === 'row' ? 'present' : 'class:locked');
+      const off = await pageClockOffset(page);
       const t0 = wallNow();
       await wrongPin(ext, from, i);
       const answeredMs = wallNow() - t0;
-      const seen = (await page.evaluate(`window.__seen[${JSON.stringify(`${key}/${want}`)}]`)) as { mutation: number; frame: number } | null;
+      const seen = await seenFrame(page, id);
       if (!seen) throw new Error(`the row of ${ext} did not become ${want} within 10 s`);
       return { frameMs: seen.frame - off.offset - t0, mutationMs: seen.mutation - off.offset - t0, answeredMs, uncertaintyMs: off.halfRtt };
     };

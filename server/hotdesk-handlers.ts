@@ -250,7 +250,9 @@ export function hotdeskHandlers<S extends { username: string; role: string }>(de
       // the logged-in extension decides (a receptionist logs out her sites' users, wherever they sit)
       const ext = store.getExtension(d.extension);
       if (ext && !inScope(ctx.session, ext.siteId)) {
-        throw new AppError('forbidden', `The user logged in on the phone ${mac} belongs to a site you do not manage`, 403);
+        // site scoping answers 404 for another site's extension (as everywhere); the message says what is meant
+        const message = `The extension logged in on the phone ${mac} is not one of your sites' extensions, so you cannot log it out`;
+        throw new AppError('not_found', message, 404, [{ field: 'mac', rule: 'in_scope', message: `mac: ${message}` }]);
       }
       const w = who(ctx);
       const ev = tx(() => hotdesk.logout(d, 'forced_logout', w));

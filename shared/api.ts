@@ -589,10 +589,10 @@ export const routes = {
   forceLogout: route({
     operationId: 'forceLogout', siteScoped: true, method: 'POST', path: `${API_BASE}/devices/{mac}/logout`,
     summary:
-      'Log the phone out (it returns to its login screen); staff of the logged-in extension\'s site (403 for a phone ' +
-      'of your site used by another site\'s user). 409 when no extension is logged in on it',
+      'Log the phone out (it returns to its login screen); staff of the logged-in extension\'s site (404 with rule ' +
+      'in_scope for a phone of your site used by another site\'s extension). 409 when no extension is logged in on it',
     tag: 'hotdesk', auth: 'session', roles: STAFF, params: MacParamsSchema, status: 200, response: DeviceSchema,
-    errors: [401, 403, 404, 409, 422],
+    errors: [401, 404, 409, 422],
   }),
   listTemplates: route({
     operationId: 'listTemplates', method: 'GET', path: `${API_BASE}/hotdesk/templates`,

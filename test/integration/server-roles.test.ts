@@ -10,7 +10,7 @@ import type { Extension, Site } from '../../shared/domain.js';
 import { startPbxServer, type PbxServer } from '../../server/index.js';
 import { errorOf, httpRequest, openEventStream, type HttpResult } from '../helpers/server.js';
 
-/** The routes a receptionist may call (SPEC F5 / issue 3): read, block/unblock, default PIN, reset, events, log out. */
+/** The routes a receptionist may call (SPEC F5 / issue 3): read, block/unblock, default PIN, reset, events, log out; lockouts; hot desking. */
 const RECEPTIONIST_ROUTES = [
   'getSession',
   'deleteSession',
@@ -28,6 +28,10 @@ const RECEPTIONIST_ROUTES = [
   'resetExtensionLocks',
   'listAddressBans',
   'unbanAddresses',
+  // SPEC F4: receptionists see the hot-desk table and phones, and log phones out
+  'listHotDesk',
+  'listDevices',
+  'forceLogout',
 ].sort();
 
 describe('roles: admin and receptionist', () => {
@@ -101,7 +105,7 @@ describe('roles: admin and receptionist', () => {
     expect(forbidden.length).toBeGreaterThan(0);
     const before = await ext('1001');
     for (const [name, def] of forbidden) {
-      const path = pathFor(def.path, { number: '1001', kind: 'voicemail_pin', id: '1' });
+      const path = pathFor(def.path, { number: '1001', kind: 'voicemail_pin', id: '1', siteId: 'hq' });
       // a body that would be valid for some routes and invalid for others: 403 either way
       const r = await api(receptionToken, def.method, path, {
         ...(def.method === 'GET' ? {} : { body: { nonsense: true } }),
