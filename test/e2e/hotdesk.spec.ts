@@ -12,18 +12,9 @@
 //    out, Enter confirms, and the row disappears live. No admin panel is shown to the receptionist.
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
-import { adminToken, chooseOnReception, connectAsReceptionist, expectShortcutListed, shot, tallShot } from '../support/e2e.js';
+import { adminAndReceptionist, chooseOnReception, connectAsReceptionist, expectShortcutListed, pbxApiOf, shot, tallShot, type Ext } from '../support/e2e.js';
 
 test.describe.configure({ mode: 'serial' });
-
-interface Ext {
-  number: string;
-  label: string;
-  type: string;
-  siteId: string;
-  status: string;
-  voicemail: boolean;
-}
 
 interface Template {
   id: number;
@@ -45,10 +36,7 @@ let people: Ext[];
 const YEALINK = '80:5E:C0:11:00:03';
 const AASTRA = '00:08:5D:22:00:02';
 
-async function api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T; text: string }> {
-  const res = await requestFrom(`${app.pbxUrl}/api/v1${p}`, { method, body, headers: { Authorization: `Bearer ${token}` } });
-  return { status: res.status, body: res.body as T, text: res.text };
-}
+const api = pbxApiOf(() => app.pbxUrl, () => token);
 
 async function device<T = Record<string, unknown>>(what: string, body: unknown, from: string): Promise<T> {
   const res = await requestFrom(`${app.pbxUrl}/device/v1/hotdesk/${what}`, { body, localAddress: from });
@@ -90,12 +78,7 @@ async function dark<T>(p: Page, fn: () => Promise<T>): Promise<T> {
 
 test.beforeAll(async ({ browser }: { browser: Browser }) => {
   app = await startConsoleProcess();
-  context = await browser.newContext();
-  page = await context.newPage();
-  const m = /reception \/ (\S+)/.exec(app.output());
-  expect(m, 'the first run prints the receptionist password once').toBeTruthy();
-  receptionPassword = m![1]!;
-  token = await adminToken(app);
+  ({ context, page, receptionPassword, token } = await adminAndReceptionist(app, browser));
   const all = (await api<{ items: Ext[] }>('GET', '/extensions?limit=1000')).body.items;
   people = all.filter(
     (e) => e.siteId === 'hq' && e.status === 'active' && e.voicemail && e.type === 'phone_terminal' && !['1000', '1001', '2000'].includes(e.number),

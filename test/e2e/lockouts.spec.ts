@@ -11,18 +11,9 @@
 //    an administrator adds and removes comes and goes live on the receptionist's screen as well.
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
-import { adminToken, chooseOnReception, connectAsReceptionist, expectShortcutListed, shot, tallShot } from '../support/e2e.js';
+import { adminAndReceptionist, chooseOnReception, connectAsReceptionist, expectShortcutListed, pbxApiOf, shot, tallShot, type Ext } from '../support/e2e.js';
 
 test.describe.configure({ mode: 'serial' });
-
-interface Ext {
-  number: string;
-  label: string;
-  type: string;
-  siteId: string;
-  status: string;
-  voicemail: boolean;
-}
 
 let app: ConsoleProcess;
 let token: string;
@@ -39,10 +30,7 @@ let fourth: Ext;
 
 const UA = 'Yealink SIP-T46S 66.86.0.15';
 
-async function api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await requestFrom(`${app.pbxUrl}/api/v1${p}`, { method, body, headers: { Authorization: `Bearer ${token}` } });
-  return { status: res.status, body: res.body as T };
-}
+const api = pbxApiOf(() => app.pbxUrl, () => token);
 
 /** `n` wrong voicemail PINs for `extension` from `from` (each refused with the same 403). */
 async function wrongPins(extension: string, from: string, n: number, userAgent = UA): Promise<void> {
@@ -71,12 +59,7 @@ function banRows(p: Page) {
 
 test.beforeAll(async ({ browser }: { browser: Browser }) => {
   app = await startConsoleProcess();
-  context = await browser.newContext();
-  page = await context.newPage();
-  const m = /reception \/ (\S+)/.exec(app.output());
-  expect(m, 'the first run prints the receptionist password once').toBeTruthy();
-  receptionPassword = m![1]!;
-  token = await adminToken(app);
+  ({ context, page, receptionPassword, token } = await adminAndReceptionist(app, browser));
   const all = (await api<{ items: Ext[] }>('GET', '/extensions?limit=1000')).body.items;
   // Active extensions with a mailbox at Headquarters (the receptionist's site).
   const fits = all.filter((e) => e.siteId === 'hq' && e.status === 'active' && e.voicemail);

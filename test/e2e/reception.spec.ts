@@ -5,18 +5,12 @@
 // admin-only controls.
 import { expect, test, type Page } from '@playwright/test';
 import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
-import { shot, adminToken, connectAsReceptionist } from '../support/e2e.js';
+import { shot, adminToken, connectAsReceptionist, type Ext as ListedExt } from '../support/e2e.js';
 
 
 test.describe.configure({ mode: 'serial' });
 
-interface Ext {
-  number: string;
-  label: string;
-  type: string;
-  siteId: string;
-  status: string;
-  voicemail: boolean;
+interface Ext extends ListedExt {
   etag: string;
   protection: { enabled: boolean; state: string };
   credentials: { voicemail_pin: { isDefault: boolean } };

@@ -6,23 +6,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Extension } from '../../shared/domain.js';
-import type { PbxEvent } from '../../shared/events.js';
 import {
-  DeviceConfigSchema,
   DeviceListSchema,
-  HotDeskListSchema,
   HotDeskPasswordsSchema,
   SiteHotDeskListSchema,
   TemplateListSchema,
-  type Device,
-  type HotDeskRow,
   type SiteHotDesk,
   type SiteHotDeskWrite,
   type Template,
 } from '../../shared/hotdesk.js';
+import { hotDeskHelpers, loopbackHosts, takeFrom } from '../helpers/hotdesk.js';
 import { errorOf, manualClock, openEventStream, startTestPbx, type EventStream, type HttpResult, type TestPbx } from '../helpers/server.js';
-
-type HotDeskEvent = Extract<PbxEvent, { type: 'hotdesk.changed' }>;
 
 const ADMIN_PASSWORD = '582047';
 const MIN = 60_000;
@@ -41,36 +35,14 @@ let hqPhones: Extension[];
 let northPhones: Extension[];
 let southPhones: Extension[];
 
-const take = (pool: Extension[], what: string): Extension => {
-  const e = pool.shift();
-  if (!e) throw new Error(`out of ${what} extensions`);
-  return e;
-};
-let nextHost = 10;
-const host = () => `127.0.0.${nextHost++}`;
+const take = takeFrom;
+const host = loopbackHosts('127.0.0.', 10);
 
-const login = (mac: string, extension: string, from: string) =>
-  pbx.device('/device/v1/hotdesk/login', { mac, network: 'internal', extension, password: ADMIN_PASSWORD }, { from });
-const loginOk = async (mac: string, extension: string, from: string) => {
-  const r = await login(mac, extension, from);
-  expect(r.status, r.text).toBe(200);
-  return DeviceConfigSchema.parse(r.json);
-};
-const rows = async (token?: string): Promise<HotDeskRow[]> => {
-  const r = await pbx.api('GET', '/api/v1/hotdesk', token ? { token } : {});
-  expect(r.status, r.text).toBe(200);
-  return HotDeskListSchema.parse(r.json).items;
-};
-const devices = async (): Promise<Device[]> => {
-  const r = await pbx.api('GET', '/api/v1/devices');
-  expect(r.status, r.text).toBe(200);
-  return DeviceListSchema.parse(r.json).items;
-};
-const deviceOf = async (mac: string): Promise<Device> => {
-  const d = (await devices()).find((x) => x.mac === mac);
-  if (!d) throw new Error(`no device ${mac}`);
-  return d;
-};
+const hd = hotDeskHelpers(() => pbx, () => stream);
+const { rows, devices, deviceOf, hotdeskEvent } = hd;
+/** A phone's hot-desk login with the global admin password. */
+const login = (mac: string, extension: string, from: string) => hd.login(mac, extension, ADMIN_PASSWORD, from);
+const loginOk = (mac: string, extension: string, from: string) => hd.loginOk(mac, extension, ADMIN_PASSWORD, from);
 const sites = async (): Promise<SiteHotDesk[]> => {
   const r = await pbx.api('GET', '/api/v1/hotdesk/sites');
   expect(r.status, r.text).toBe(200);
@@ -94,8 +66,6 @@ const setAutoLogout = async (siteId: string, autoLogout: SiteHotDeskWrite['autoL
   expect(r.headers.etag).toBe(r.json.etag);
   return r.json;
 };
-const hotdeskEvent = (match: (e: HotDeskEvent) => boolean, s: EventStream = stream) =>
-  s.waitFor((e) => e.type === 'hotdesk.changed' && match(e)) as Promise<HotDeskEvent>;
 const detailsOf = (r: HttpResult) => errorOf(r).details ?? [];
 /** Everything the hot-desk management reads return, for "nothing changed" checks. */
 const snapshot = async () => ({ rows: await rows(), devices: await devices(), templates: await templates(), sites: await sites() });

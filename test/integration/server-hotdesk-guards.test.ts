@@ -7,16 +7,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Extension } from '../../shared/domain.js';
 import {
-  DeviceListSchema,
   HotDeskListSchema,
   HotDeskPasswordsSchema,
   SHARED_PASSWORD_LOCK,
   SiteHotDeskListSchema,
-  type Device,
   type HotDeskPasswords,
   type SiteHotDesk,
 } from '../../shared/hotdesk.js';
 import { ExtensionLockListSchema } from '../../shared/lockout.js';
+import { hotDeskHelpers, loopbackHosts, takeFrom } from '../helpers/hotdesk.js';
 import { errorOf, manualClock, openEventStream, startTestPbx, type EventStream, type TestPbx } from '../helpers/server.js';
 
 const ADMIN_PASSWORD = '582047';
@@ -30,25 +29,15 @@ let pbx: TestPbx;
 let stream: EventStream;
 let mailboxes: Extension[];
 let noMailbox: Extension[];
-let nextHost = 20;
-const host = () => `127.0.3.${nextHost++}`;
-const take = (pool: Extension[]): Extension => {
-  const e = pool.shift();
-  if (!e) throw new Error('out of extensions');
-  return e;
-};
+const host = loopbackHosts('127.0.3.', 20);
+const take = (pool: Extension[]): Extension => takeFrom(pool);
 
-const login = (mac: string, extension: string, password: string, from: string) =>
-  pbx.device('/device/v1/hotdesk/login', { mac, network: 'internal', extension, password }, { from });
+const { login, deviceOf } = hotDeskHelpers(() => pbx, () => stream);
 const logout = (mac: string, from: string) => pbx.device('/device/v1/hotdesk/logout', { mac }, { from });
 const passwords = async (): Promise<HotDeskPasswords> => {
   const r = await pbx.api('GET', '/api/v1/hotdesk/passwords');
   expect(r.status, r.text).toBe(200);
   return HotDeskPasswordsSchema.parse(r.json);
-};
-const deviceOf = async (mac: string): Promise<Device> => {
-  const r = await pbx.api('GET', '/api/v1/devices');
-  return DeviceListSchema.parse(r.json).items.find((d) => d.mac === mac) as Device;
 };
 const lockOf = async (extension: string, credential: string) => {
   const r = await pbx.api('GET', '/api/v1/lockouts/extensions');

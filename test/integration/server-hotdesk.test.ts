@@ -7,12 +7,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Extension } from '../../shared/domain.js';
-import type { PbxEvent } from '../../shared/events.js';
 import {
   DeviceConfigSchema,
-  DeviceListSchema,
   DeviceStatusSchema,
-  HotDeskListSchema,
   TemplateListSchema,
   type Device,
   type HotDeskRow,
@@ -20,9 +17,8 @@ import {
 } from '../../shared/hotdesk.js';
 import { AddressBanListSchema, ExtensionLockListSchema, type ExtensionLock } from '../../shared/lockout.js';
 import { Hasher } from '../../server/secrets.js';
+import { hotDeskHelpers, loopbackHosts, takeFrom, type HotDeskEvent } from '../helpers/hotdesk.js';
 import { errorOf, manualClock, openEventStream, startTestPbx, type EventStream, type HttpResult, type TestPbx } from '../helpers/server.js';
-
-type HotDeskEvent = Extract<PbxEvent, { type: 'hotdesk.changed' }>;
 
 const USER_PASSWORD = '739418';
 const ADMIN_PASSWORD = '582047';
@@ -62,23 +58,11 @@ let hqNoMailbox: Extension[];
 let northPhones: Extension[];
 let southPhones: Extension[];
 
-const take = (pool: Extension[], what: string): Extension => {
-  const e = pool.shift();
-  if (!e) throw new Error(`out of ${what} extensions`);
-  return e;
-};
-
-let nextHost = 10;
+const take = takeFrom;
 /** A fresh loopback address: a host that has not failed anything yet. */
-const host = () => `127.0.0.${nextHost++}`;
+const host = loopbackHosts('127.0.0.', 10);
 
-const login = (mac: string, extension: string, password: string, from: string, network: 'internal' | 'external' = 'internal') =>
-  pbx.device('/device/v1/hotdesk/login', { mac, network, extension, password }, { from });
-const loginOk = async (mac: string, extension: string, password: string, from: string) => {
-  const r = await login(mac, extension, password, from);
-  expect(r.status, r.text).toBe(200);
-  return DeviceConfigSchema.parse(r.json);
-};
+const { login, loginOk, rows, devices, deviceOf, hotdeskEvent } = hotDeskHelpers(() => pbx, () => stream);
 const phone = async (path: 'status' | 'rebooted' | 'activity' | 'logout', mac: string, from: string) =>
   pbx.device(`/device/v1/hotdesk/${path}`, { mac }, { from });
 const statusOf = async (mac: string, from: string) => {
@@ -86,22 +70,7 @@ const statusOf = async (mac: string, from: string) => {
   expect(r.status, r.text).toBe(200);
   return DeviceStatusSchema.parse(r.json);
 };
-const rows = async (token?: string): Promise<HotDeskRow[]> => {
-  const r = await pbx.api('GET', '/api/v1/hotdesk', token ? { token } : {});
-  expect(r.status, r.text).toBe(200);
-  return HotDeskListSchema.parse(r.json).items;
-};
 const rowOf = async (n: string): Promise<HotDeskRow | undefined> => (await rows()).find((r) => r.extension === n);
-const devices = async (): Promise<Device[]> => {
-  const r = await pbx.api('GET', '/api/v1/devices');
-  expect(r.status, r.text).toBe(200);
-  return DeviceListSchema.parse(r.json).items;
-};
-const deviceOf = async (mac: string): Promise<Device> => {
-  const d = (await devices()).find((x) => x.mac === mac);
-  if (!d) throw new Error(`no device ${mac}`);
-  return d;
-};
 const templates = async (): Promise<Template[]> => {
   const r = await pbx.api('GET', '/api/v1/hotdesk/templates');
   expect(r.status, r.text).toBe(200);
@@ -122,8 +91,6 @@ const locks = async (): Promise<ExtensionLock[]> => {
   expect(r.status, r.text).toBe(200);
   return ExtensionLockListSchema.parse(r.json).items;
 };
-const hotdeskEvent = (match: (e: HotDeskEvent) => boolean, s: EventStream = stream) =>
-  s.waitFor((e) => e.type === 'hotdesk.changed' && match(e)) as Promise<HotDeskEvent>;
 /** Index of the first hot-desk event in a stream that matches (−1 when none). */
 const indexOf = (s: EventStream, match: (e: HotDeskEvent) => boolean) =>
   s.events.findIndex((e) => e.type === 'hotdesk.changed' && match(e));

@@ -1,6 +1,6 @@
 // What the e2e specs share: screenshots into test/output/screens (look at them), and the admin's view of
 // the PBX API beside the console (to set up state and to check that the PBX agrees with what the UI shows).
-import { expect, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, requestFrom, type ConsoleProcess } from './console-process.js';
@@ -23,14 +23,41 @@ export type PbxApi = <T>(
   p: string,
   body?: unknown,
   extra?: Record<string, string>,
-) => Promise<{ status: number; body: T; headers: Record<string, unknown> }>;
+) => Promise<{ status: number; body: T; headers: Record<string, unknown>; text: string }>;
 
 /** Calls /api/v1 of the console's PBX with a token; both are read at call time (set in beforeAll). */
 export function pbxApiOf(pbxUrl: () => string, token: () => string): PbxApi {
   return async <T>(method: string, p: string, body?: unknown, extra: Record<string, string> = {}) => {
     const res = await requestFrom(`${pbxUrl()}/api/v1${p}`, { method, body, headers: { Authorization: `Bearer ${token()}`, ...extra } });
-    return { status: res.status, body: res.body as T, headers: res.headers };
+    return { status: res.status, body: res.body as T, headers: res.headers, text: res.text };
   };
+}
+
+/** An extension as GET /api/v1/extensions lists it: the fields the specs pick by (a spec extends it with what else it reads). */
+export interface Ext {
+  number: string;
+  label: string;
+  type: string;
+  siteId: string;
+  status: string;
+  voicemail: boolean;
+}
+
+/**
+ * For specs with an admin tab and the seeded receptionist: a browser context with one page, the receptionist's
+ * password (printed once on the first run of `app`) and an admin token.
+ */
+export async function adminAndReceptionist(
+  app: ConsoleProcess,
+  browser: Browser,
+): Promise<{ context: BrowserContext; page: Page; receptionPassword: string; token: string }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const m = /reception \/ (\S+)/.exec(app.output());
+  expect(m, 'the first run prints the receptionist password once').toBeTruthy();
+  const receptionPassword = m![1]!;
+  const token = await adminToken(app);
+  return { context, page, receptionPassword, token };
 }
 
 /** The whole screen in one picture: the screen scrolls inside the window, so grow the window to fit it. */
