@@ -1,4 +1,5 @@
 // SQLite storage of the reference PBX: opening, pragmas, migrations.
+import { chainAll } from './audit.js';
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -402,6 +403,19 @@ const MIGRATIONS: Migration[] = [
     ('aastra', 'Standard', '{"language":"0","backlight.mode":"1"}', 1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), NULL),
     ('snom', 'Standard', '{"language":"English","backlight":"10"}', 1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), NULL);
   `,
+
+  // 11: the tamper-evident audit log (issue 6): every row chained to the one before by its hash; the rows
+  // written before this migration are chained now, in id order. Indexes for the audit screen's filters.
+  (db) => {
+    if (!hasColumn(db, 'audit', 'hash')) {
+      db.exec('ALTER TABLE audit ADD COLUMN prev_hash TEXT');
+      db.exec('ALTER TABLE audit ADD COLUMN hash TEXT');
+    }
+    db.exec(`CREATE INDEX IF NOT EXISTS audit_by_actor ON audit (actor, id);
+             CREATE INDEX IF NOT EXISTS audit_by_action ON audit (action, id);
+             CREATE INDEX IF NOT EXISTS audit_by_at ON audit (at);`);
+    chainAll(db);
+  },
 ];
 
 /** Recompute pin_policy_versions.implies_current of one kind after its policy changed (few rows). */

@@ -45,6 +45,11 @@ import type { LockCredential } from '../shared/lockout.js';
 import { normaliseAddress } from '../shared/cidr.js';
 import { lockoutHandlers } from './lockout-handlers.js';
 import { hotdeskHandlers } from './hotdesk-handlers.js';
+import { listAudit, verifyAudit } from './audit.js';
+import { auditCsv, type AuditQuerySchema } from '../shared/audit.js';
+
+/** At most this many rows in one CSV export (the newest that match). */
+const AUDIT_EXPORT_MAX = 100_000;
 import type { HotDeskStore } from './hotdesk.js';
 import { HIJACKED, type HandlerResult, type Handlers, type RequestContext } from './http.js';
 import { newToken, sha256Hex, type Hasher } from './secrets.js';
@@ -522,6 +527,21 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
 
   return {
     ...lockoutHandlers<Session>({ lockout, store, hub, inScope, limitedToSites: (session) => session.sites !== null }),
+    listAudit: (ctx) => ({ body: listAudit(store.db, ctx.query as Out<typeof AuditQuerySchema>) }),
+    verifyAudit: () => ({ body: verifyAudit(store.db) }),
+    exportAudit: (ctx) => {
+      const q = ctx.query as Omit<Out<typeof AuditQuerySchema>, 'limit' | 'cursor'>;
+      const { items, total } = listAudit(store.db, { ...q, limit: AUDIT_EXPORT_MAX });
+      const csv = auditCsv(items.reverse());
+      // an export is a security event too (written after, so it is not in the file it describes)
+      const at = clock().toISOString();
+      store.audit({
+        at, actor: ctx.session.username, address: ctx.address, action: 'audit.exported', target: null,
+        detail: { rows: items.length, total, filters: q },
+      });
+      const stamp = at.slice(0, 19).replace(/[:T]/g, '-');
+      return { body: csv, headers: { 'content-disposition': `attachment; filename="audit-${stamp}.csv"`, 'x-total-count': String(total) } };
+    },
     ...hotdeskHandlers<Session>({
       store, hub, hotdesk: deps.hotdesk, hasher, lockout, clock, inScope, deviceGate, deviceFailure, voicemailPinMatches,
       rejected: () => new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403),

@@ -25,7 +25,7 @@ export interface RequestContext {
 /** Returned by a handler that took over the raw response (SSE). */
 export const HIJACKED = Symbol('hijacked');
 
-export type HandlerResult = { status?: number; body?: unknown; etag?: string } | typeof HIJACKED;
+export type HandlerResult = { status?: number; body?: unknown; etag?: string; headers?: Record<string, string> } | typeof HIJACKED;
 
 /** Runs before the handler on routes with auth 'session'; returns what the handler gets as `session`. */
 export type Authenticate<S> = (ctx: RequestContext) => S;
@@ -234,7 +234,9 @@ export function registerRoutes<S extends { role: Role }>(
         const result = await handler({ ...base, session });
         if (result === HIJACKED) return reply;
         if (result.etag) reply.header('etag', result.etag);
+        for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
         reply.code(result.status ?? def.status);
+        if (def.produces && typeof result.body === 'string') return reply.type(`${def.produces}; charset=utf-8`).send(result.body);
         if (result.body === undefined || def.response === null) return reply.send();
         return reply.type('application/json; charset=utf-8').send(JSON.stringify(result.body));
       },

@@ -3,6 +3,7 @@
 import type { ExtensionType } from '../shared/domain.js';
 import { defaultPinPolicy } from '../shared/pin-policy.js';
 import { generateDefaultPin } from './credentials.js';
+import { AuditLog } from './audit.js';
 import { FTS_INSERT_TRIGGER, type Db } from './db.js';
 import { generatePassword, randomDigits, type Hasher } from './secrets.js';
 
@@ -242,9 +243,7 @@ export async function seedDatabase(
   );
   const insertAdmin = db.prepare('INSERT INTO admins (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)');
   const insertMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
-  const insertAudit = db.prepare(
-    'INSERT INTO audit (at, actor, address, action, target, detail) VALUES (?, ?, NULL, ?, NULL, ?)',
-  );
+  const auditLog = new AuditLog(db);
 
   db.transaction(() => {
     // One index build after the bulk insert instead of one FTS update per row.
@@ -287,12 +286,10 @@ export async function seedDatabase(
     insertMeta.run('seed', typeof seed === 'string' ? seed : `extensions:${seed.extensions}`);
     // Cleared once the server is listening and has handed the password out (see startPbxServer).
     insertMeta.run(ADMIN_PASSWORD_PENDING, '1');
-    insertAudit.run(
-      at,
-      'system',
-      'server.initialised',
-      JSON.stringify({ seed: typeof seed === 'string' ? seed : seed, extensions: extensions.length }),
-    );
+    auditLog.append({
+      at, actor: 'system', address: null, action: 'server.initialised', target: null,
+      detail: { seed: typeof seed === 'string' ? seed : seed, extensions: extensions.length },
+    });
   })();
   db.exec('ANALYZE');
   return { adminPassword, receptionistPassword };

@@ -1,5 +1,6 @@
 // Data access of the reference PBX. Row shapes stay in here; callers get domain objects.
 // The protection hash is read only through protectionHashOf(); it never reaches a domain object.
+import { AuditLog } from './audit.js';
 import type { ExtensionList } from '../shared/api.js';
 import {
   ExtensionCredentialKinds,
@@ -345,7 +346,7 @@ export class Store {
   private readonly getExt;
   private readonly getHash;
   private readonly listSitesStmt;
-  private readonly auditStmt;
+  private readonly auditLog: AuditLog;
   private readonly failureStmt;
   private readonly changesStmt;
   private readonly dataVersionStmt;
@@ -382,9 +383,7 @@ export class Store {
       `SELECT s.id, s.name, (SELECT count(*) FROM extensions e WHERE e.site_id = s.id) AS extensionCount
        FROM sites s ORDER BY s.position, s.id`,
     );
-    this.auditStmt = db.prepare(
-      'INSERT INTO audit (at, actor, address, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)',
-    );
+    this.auditLog = new AuditLog(db);
     this.failureStmt = db.prepare(
       'INSERT INTO auth_failures (at, kind, extension, address, user_agent, reason) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -573,8 +572,7 @@ export class Store {
 
   /** Append an audit row; returns its id (also the id of the live event of the change). */
   audit(row: { at: string; actor: string; address: string | null; action: string; target: string | null; detail: object }): number {
-    const res = this.auditStmt.run(row.at, row.actor, row.address, row.action, row.target, JSON.stringify(row.detail));
-    return Number(res.lastInsertRowid);
+    return this.auditLog.append(row);
   }
 
   lastAuditId(): number {

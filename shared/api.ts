@@ -62,6 +62,7 @@ import {
   TemplateSchema,
   TemplateUpdateSchema,
 } from './hotdesk.js';
+import { AuditListSchema, AuditQuerySchema, AuditVerifySchema } from './audit.js';
 
 export const API_BASE = '/api/v1';
 export const DEVICE_BASE = '/device/v1';
@@ -344,6 +345,8 @@ export interface RouteDef {
   errors: number[];
   /** Produces a text/event-stream instead of JSON. */
   stream?: boolean;
+  /** Answers a document of this media type instead of JSON (e.g. text/csv); the handler returns its text. */
+  produces?: string;
   /**
    * Session routes: the roles that may call it (default: admin only). Any other role gets 403 forbidden,
    * checked once in the server's route registration before the input is looked at.
@@ -677,6 +680,25 @@ export const routes = {
       'two must differ); 422 pin_policy_violation lists the failed rules. A new password also lifts the shared-password lock',
     tag: 'hotdesk', auth: 'session', forbidden: 'set hot-desk passwords', params: HotDeskPasswordParamsSchema,
     body: HotDeskPasswordWriteSchema, status: 200, response: HotDeskPasswordMetaSchema, errors: [401, 403, 422],
+  }),
+  listAudit: route({
+    operationId: 'listAudit', method: 'GET', path: `${API_BASE}/audit`,
+    summary:
+      'The audit log, newest first: every admin action and security event (who, when, from where, what; before/after ' +
+      'without secrets), with each row\'s chain hashes. Filters: actor, action (or a prefix ending in "."), from, to',
+    tag: 'audit', auth: 'session', forbidden: 'read the audit log', query: AuditQuerySchema, status: 200,
+    response: AuditListSchema, errors: [401, 403, 422],
+  }),
+  verifyAudit: route({
+    operationId: 'verifyAudit', method: 'GET', path: `${API_BASE}/audit/verify`,
+    summary: 'Check the audit log\'s hash chain from the first row: ok with the head hash, or the first row where it breaks and why',
+    tag: 'audit', auth: 'session', forbidden: 'verify the audit log', status: 200, response: AuditVerifySchema, errors: [401, 403],
+  }),
+  exportAudit: route({
+    operationId: 'exportAudit', method: 'GET', path: `${API_BASE}/audit/export`,
+    summary: 'The audit rows matching the filters as CSV (all of them, oldest first; at most 100,000), with their chain hashes',
+    tag: 'audit', auth: 'session', forbidden: 'export the audit log', query: AuditQuerySchema.omit({ limit: true, cursor: true }),
+    status: 200, response: null, produces: 'text/csv', errors: [401, 403, 422],
   }),
   events: route({
     operationId: 'events', siteScoped: true, method: 'GET', path: `${API_BASE}/events`,

@@ -132,6 +132,8 @@ export function buildOpenApi(info: { version: string }): Json {
         description: 'text/event-stream of typed events',
         content: { 'text/event-stream': { schema: { type: 'string' } } },
       };
+    } else if (def.produces) {
+      responses[String(def.status)] = { description: `Success (${def.produces})`, content: { [def.produces]: { schema: { type: 'string' } } } };
     } else if (def.response) {
       const r: Json = {
         description: 'Success',

@@ -58,6 +58,7 @@ import {
   TemplateSchema,
   TemplateUpdateSchema,
 } from './hotdesk.js';
+import { AuditListSchema, AuditQuerySchema, AuditVerifySchema } from './audit.js';
 
 export const RPC_PREFIX = 'warden:';
 
@@ -322,6 +323,26 @@ export const channels = {
   'hotdesk.setPassword': {
     input: z.object({ kind: HotDeskPasswordKindSchema, password: z.string().max(64) }).strict(),
     output: HotDeskPasswordMetaSchema,
+  },
+  // ---- audit log (issue 6) ----
+  /** A page of the audit log, newest first (admins). */
+  'audit.list': {
+    input: z.object({
+      limit: z.number().int().min(1).max(1000).optional(),
+      cursor: z.number().int().positive().optional(),
+      actor: AuditQuerySchema.shape.actor,
+      action: AuditQuerySchema.shape.action,
+      from: AuditQuerySchema.shape.from,
+      to: AuditQuerySchema.shape.to,
+    }).strict(),
+    output: AuditListSchema,
+  },
+  /** Check the hash chain: ok with the head hash, or where it breaks. */
+  'audit.verify': { input: Empty, output: AuditVerifySchema },
+  /** The rows matching the filters as CSV text (the renderer saves it as a file). */
+  'audit.export': {
+    input: z.object({ actor: AuditQuerySchema.shape.actor, action: AuditQuerySchema.shape.action, from: AuditQuerySchema.shape.from, to: AuditQuerySchema.shape.to }).strict(),
+    output: z.object({ csv: z.string(), filename: z.string() }),
   },
 } as const;
 

@@ -290,6 +290,7 @@ export class PbxClient {
     const headers: Record<string, string> = {};
     if (opts.token) headers['Authorization'] = `Bearer ${opts.token}`;
     if (opts.ifMatch) headers['If-Match'] = opts.ifMatch;
+    if (def.produces) headers['Accept'] = def.produces;
     const idempotent = def.method === 'GET';
     let attempt = 0;
     for (;;) {
@@ -300,8 +301,14 @@ export class PbxClient {
           params: opts.query,
           data: opts.body,
           headers,
+          ...(def.produces ? { responseType: 'text' as const } : {}),
         });
-        const data = def.response ? (def.response.parse(res.data) as Out<R>) : (undefined as Out<R>);
+        // a document route (CSV) answers its text; JSON routes are checked against their schema
+        const data = def.produces
+          ? (String(res.data) as Out<R>)
+          : def.response
+            ? (def.response.parse(res.data) as Out<R>)
+            : (undefined as Out<R>);
         const etag = typeof res.headers['etag'] === 'string' ? (res.headers['etag'] as string) : null;
         return { data, etag };
       } catch (err) {

@@ -247,6 +247,12 @@ export function createHandlers(services: ConsoleServices): Handlers {
     'hotdesk.setSite': async ({ siteId, etag, ...body }) =>
       (await connection.call(routes.setSiteHotDesk, { params: { siteId }, ifMatch: etag, body })).data,
     'hotdesk.passwords': async () => (await connection.call(routes.getHotDeskPasswords, {})).data,
+    'audit.list': async (query) => (await connection.call(routes.listAudit, { query })).data,
+    'audit.verify': async () => (await connection.call(routes.verifyAudit, {})).data,
+    'audit.export': async (query) => {
+      const csv = (await connection.call(routes.exportAudit, { query })).data as unknown as string;
+      return { csv, filename: `audit-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv` };
+    },
     'hotdesk.unlockPasswords': async () => (await connection.call(routes.unlockHotDeskPasswords, {})).data,
     'hotdesk.setPassword': async ({ kind, password }) =>
       (await connection.call(routes.setHotDeskPassword, { params: { kind }, body: { password } })).data,

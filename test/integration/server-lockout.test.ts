@@ -133,7 +133,7 @@ describe('lockouts and bans on the real server (SPEC F3)', () => {
     // the counters are in the database: 5 counted for the mailbox (the address's 10 were paid for by the ban)
     const [{ n: counted }] = sql<{ n: number }>('SELECT count(*) AS n FROM lockout_failures WHERE extension = ? AND ext_counted = 1', a.number) as [{ n: number }];
     expect(counted).toBe(5);
-    expect(sql("SELECT action FROM audit WHERE action IN ('lockout.locked', 'ban.add')")).toEqual([
+    expect(sql("SELECT action FROM audit WHERE action IN ('lockout.locked', 'ban.add') ORDER BY id")).toEqual([
       { action: 'lockout.locked' }, { action: 'lockout.locked' }, { action: 'ban.add' },
     ]);
 

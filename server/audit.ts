@@ -1,0 +1,176 @@
+// The tamper-evident audit log (issue 6): rows are appended with a hash chain — hash = SHA-256(previous hash,
+// the row's canonical text) — and the head (last id and hash) is kept in meta, so an edited row, a row deleted
+// or inserted in the middle, and rows cut off the end are all detected by verifyAudit. (Whoever can rewrite
+// the database AND recompute every later hash can forge it; the head hash, noted elsewhere, anchors it.)
+import { createHash } from 'node:crypto';
+import { AUDIT_GENESIS, auditCanonical, type AuditQuery, type AuditRecord, type AuditVerify } from '../shared/audit.js';
+import type { Db } from './db.js';
+
+const HEAD_KEY = 'audit_head';
+
+interface Row {
+  id: number;
+  at: string;
+  actor: string;
+  address: string | null;
+  action: string;
+  target: string | null;
+  detail: string;
+  prev_hash: string | null;
+  hash: string | null;
+}
+
+export function auditHash(prevHash: string, r: Pick<Row, 'id' | 'at' | 'actor' | 'address' | 'action' | 'target' | 'detail'>): string {
+  return createHash('sha256')
+    .update(prevHash)
+    .update('\n')
+    .update(auditCanonical({ ...r, detailJson: r.detail }))
+    .digest('hex');
+}
+
+function setHead(db: Db, id: number, hash: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(HEAD_KEY, `${id}:${hash}`);
+}
+
+function head(db: Db): { id: number; hash: string } | null {
+  const r = db.prepare('SELECT value FROM meta WHERE key = ?').get(HEAD_KEY) as { value: string } | undefined;
+  if (!r) return null;
+  const [id, hash] = r.value.split(':');
+  return { id: Number(id), hash: hash ?? '' };
+}
+
+export interface AuditInput {
+  at: string;
+  actor: string;
+  address: string | null;
+  action: string;
+  target: string | null;
+  detail: object;
+}
+
+/** Prepared statements of the append path (one set per database). */
+export class AuditLog {
+  private readonly insert;
+  private readonly last;
+  private readonly seal;
+
+  constructor(private readonly db: Db) {
+    this.insert = db.prepare('INSERT INTO audit (at, actor, address, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)');
+    this.last = db.prepare('SELECT hash FROM audit WHERE id < ? ORDER BY id DESC LIMIT 1');
+    this.seal = db.prepare('UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?');
+  }
+
+  /** Append one row, chained to the one before; returns its id (also the id of the live event of the change). */
+  append(row: AuditInput): number {
+    return this.db.transaction(() => {
+      const detail = JSON.stringify(row.detail);
+      const id = Number(this.insert.run(row.at, row.actor, row.address, row.action, row.target, detail).lastInsertRowid);
+      const prev = (this.last.get(id) as { hash: string | null } | undefined)?.hash ?? AUDIT_GENESIS;
+      const hash = auditHash(prev, { id, at: row.at, actor: row.actor, address: row.address, action: row.action, target: row.target, detail });
+      this.seal.run(prev, hash, id);
+      setHead(this.db, id, hash);
+      return id;
+    })();
+  }
+}
+
+/** Chain every row from the first (migration of a database whose rows predate the chain). */
+export function chainAll(db: Db): void {
+  let prev = AUDIT_GENESIS;
+  let lastId = 0;
+  const seal = db.prepare('UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?');
+  const batch = db.prepare('SELECT * FROM audit WHERE id > ? ORDER BY id LIMIT 5000');
+  // in batches: better-sqlite3 cannot write while a read is still iterating
+  for (;;) {
+    const rows = batch.all(lastId) as Row[];
+    if (rows.length === 0) break;
+    for (const r of rows) {
+      const hash = auditHash(prev, r);
+      seal.run(prev, hash, r.id);
+      prev = hash;
+      lastId = r.id;
+    }
+  }
+  if (lastId > 0) setHead(db, lastId, prev);
+}
+
+/** Walk the chain from the first row; the first place it breaks, or ok. */
+export function verifyAudit(db: Db): AuditVerify {
+  let prev = AUDIT_GENESIS;
+  let checked = 0;
+  let lastId: number | null = null;
+  const broken = (id: number, reason: NonNullable<AuditVerify['broken']>['reason'], message: string): AuditVerify => ({
+    ok: false, checked, lastId, headHash: null, broken: { id, reason, message },
+  });
+  for (const r of db.prepare('SELECT * FROM audit ORDER BY id').iterate() as IterableIterator<Row>) {
+    if (r.hash === null || r.prev_hash === null) return broken(r.id, 'unchained', `Record ${r.id} carries no hash: it was not written by the PBX`);
+    if (r.prev_hash !== prev) {
+      return broken(
+        r.id, 'missing_before',
+        lastId === null
+          ? `Record ${r.id} is first but does not start the chain: records before it were deleted`
+          : `Record ${r.id} does not follow record ${lastId}: records between them were deleted, or one was inserted`,
+      );
+    }
+    if (auditHash(prev, r) !== r.hash) return broken(r.id, 'edited', `Record ${r.id} was changed after it was written (its content no longer matches its hash)`);
+    prev = r.hash;
+    lastId = r.id;
+    checked++;
+  }
+  const h = head(db);
+  if (h && (lastId === null || h.id !== lastId || h.hash !== prev)) {
+    const id = h.id;
+    return broken(id, 'missing_before', `The log ends at record ${lastId ?? 'none'}, but record ${id} was written: the newest records were deleted`);
+  }
+  return { ok: true, checked, lastId, headHash: lastId === null ? null : prev, broken: null };
+}
+
+function toRecord(r: Row): AuditRecord {
+  let detail: Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(r.detail) as unknown;
+    detail = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { value: parsed };
+  } catch {
+    detail = { unreadable: r.detail };
+  }
+  return {
+    id: r.id, at: r.at, actor: r.actor, address: r.address, action: r.action, target: r.target, detail,
+    prevHash: r.prev_hash ?? '', hash: r.hash ?? '',
+  };
+}
+
+/** Rows matching the filters, newest first, from below `cursor`; with the total that match. */
+export function listAudit(db: Db, q: Required<Pick<AuditQuery, 'limit'>> & Omit<AuditQuery, 'limit'>): { items: AuditRecord[]; total: number; nextCursor: number | null } {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (q.actor) {
+    where.push('actor = ?');
+    args.push(q.actor);
+  }
+  if (q.action) {
+    if (q.action.endsWith('.')) {
+      where.push("action LIKE ? ESCAPE '\\'");
+      args.push(`${q.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    } else {
+      where.push('action = ?');
+      args.push(q.action);
+    }
+  }
+  if (q.from) {
+    where.push('at >= ?');
+    args.push(new Date(q.from).toISOString());
+  }
+  if (q.to) {
+    where.push('at <= ?');
+    args.push(new Date(q.to).toISOString());
+  }
+  const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const total = (db.prepare(`SELECT count(*) AS n FROM audit ${filter}`).get(...args) as { n: number }).n;
+  const page = q.cursor === undefined ? filter : `${filter ? `${filter} AND` : 'WHERE'} id < ?`;
+  const rows = db
+    .prepare(`SELECT * FROM audit ${page} ORDER BY id DESC LIMIT ?`)
+    .all(...args, ...(q.cursor === undefined ? [] : [q.cursor]), Number(q.limit) + 1) as Row[];
+  const more = rows.length > Number(q.limit);
+  const items = rows.slice(0, Number(q.limit)).map(toRecord);
+  return { items, total, nextCursor: more && items.length ? (items[items.length - 1] as AuditRecord).id : null };
+}
