@@ -416,6 +416,14 @@ const MIGRATIONS: Migration[] = [
              CREATE INDEX IF NOT EXISTS audit_by_at ON audit (at);`);
     chainAll(db);
   },
+
+  // 12: where and with what a login token was last used (SPEC F5 "used tokens").
+  (db) => {
+    if (!hasColumn(db, 'sessions', 'last_used_from')) {
+      db.exec('ALTER TABLE sessions ADD COLUMN last_used_from TEXT');
+      db.exec('ALTER TABLE sessions ADD COLUMN last_used_ua TEXT');
+    }
+  },
 ];
 
 /** Recompute pin_policy_versions.implies_current of one kind after its policy changed (few rows). */

@@ -47,6 +47,7 @@ import { lockoutHandlers } from './lockout-handlers.js';
 import { hotdeskHandlers } from './hotdesk-handlers.js';
 import { listAudit, verifyAudit } from './audit.js';
 import { auditCsv, type AuditQuerySchema } from '../shared/audit.js';
+import type { TokenRevokeRequestSchema } from '../shared/tokens.js';
 
 /** At most this many rows in one CSV export (the newest that match). */
 const AUDIT_EXPORT_MAX = 100_000;
@@ -84,8 +85,10 @@ export function inScope(session: Pick<Session, 'sites'>, siteId: string): boolea
  * Which live events a session receives: a site-scoped account only events about extensions of its sites;
  * a receptionist nothing but hello and extension events (no settings).
  */
-export function eventVisible(session: Pick<Session, 'sites' | 'role'>, ev: PbxEvent): boolean {
+export function eventVisible(session: Pick<Session, 'sites' | 'role' | 'username'>, ev: PbxEvent): boolean {
   if (ev.type === 'hello') return true;
+  // an account's own tokens: only its own sessions
+  if (ev.type === 'token.changed') return ev.username === session.username;
   // Lock rows: staff of the extension's sites (receptionists unlock); bans: staff (receptionists unban);
   // the allowlist and the lockout policy: admins.
   if (ev.type === 'lockout.changed') return inScope(session, ev.lock.siteId);
@@ -141,8 +144,10 @@ export function authenticator(deps: AppDeps) {
       deps.store.deleteSession(tokenHash);
       throw new AppError('unauthorized', 'The session has expired; log in again', 401);
     }
-    if (!s.lastUsedAt || now.getTime() - Date.parse(s.lastUsedAt) >= TOUCH_INTERVAL_MS) {
-      deps.store.touchSession(tokenHash, now.toISOString());
+    // last used: when, from where, with what (written at most once a minute, or at once from a new place)
+    const ua = ctx.userAgent === null ? null : ctx.userAgent.slice(0, 300);
+    if (!s.lastUsedAt || now.getTime() - Date.parse(s.lastUsedAt) >= TOUCH_INTERVAL_MS || s.lastUsedFrom !== ctx.address || s.lastUsedUa !== ua) {
+      deps.store.touchSession(tokenHash, now.toISOString(), ctx.address, ua);
     }
     ctx.reply.removeHeader('www-authenticate');
     return { username: s.username, role: s.role, sites: s.sites, expiresAt: s.expiresAt, tokenHash };
@@ -527,6 +532,46 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
 
   return {
     ...lockoutHandlers<Session>({ lockout, store, hub, inScope, limitedToSites: (session) => session.sites !== null }),
+    listTokens: (ctx) => {
+      const items = store.sessionsOf(ctx.session.username, clock().toISOString()).map((t) => ({
+        id: t.tokenHash.slice(0, 16),
+        type: 'session' as const,
+        username: ctx.session.username,
+        createdAt: t.createdAt,
+        createdFrom: t.createdFrom,
+        createdUserAgent: t.userAgent,
+        lastUsedAt: t.lastUsedAt,
+        lastUsedFrom: t.lastUsedFrom,
+        lastUsedUserAgent: t.lastUsedUa,
+        expiresAt: t.expiresAt,
+        current: t.tokenHash === ctx.session.tokenHash,
+      }));
+      return { body: { items } };
+    },
+
+    revokeTokens: (ctx) => {
+      const req = ctx.body as Out<typeof TokenRevokeRequestSchema>;
+      const mine = store.sessionsOf(ctx.session.username, clock().toISOString());
+      const wanted = new Set(req.ids ?? []);
+      const targets = req.allExceptCurrent ? mine.filter((t) => t.tokenHash !== ctx.session.tokenHash) : mine.filter((t) => wanted.has(t.tokenHash.slice(0, 16)));
+      if (targets.length === 0) return { body: { revoked: 0, currentRevoked: false } };
+      const at = clock().toISOString();
+      const eventId = store.db.transaction(() => {
+        for (const t of targets) store.deleteSession(t.tokenHash);
+        return store.audit({
+          at, actor: ctx.session.username, address: ctx.address, action: 'session.revoke', target: `admin:${ctx.session.username}`,
+          detail: { count: targets.length, ids: targets.map((t) => t.tokenHash.slice(0, 16)), allExceptCurrent: req.allExceptCurrent === true },
+        });
+      })();
+      // a revoked token's live stream ends now; the token is refused from its next request
+      for (const t of targets) hub.closeTagged(t.tokenHash);
+      hub.publish({
+        type: 'token.changed', id: eventId, at, action: 'revoked', username: ctx.session.username, count: targets.length,
+        by: ctx.session.username, address: ctx.address,
+      });
+      return { body: { revoked: targets.length, currentRevoked: targets.some((t) => t.tokenHash === ctx.session.tokenHash) } };
+    },
+
     listAudit: (ctx) => ({ body: listAudit(store.db, ctx.query as Out<typeof AuditQuerySchema>) }),
     verifyAudit: () => ({ body: verifyAudit(store.db) }),
     exportAudit: (ctx) => {
@@ -580,7 +625,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       }
       const token = newToken();
       const expiresAt = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
-      store.db.transaction(() => {
+      const eventId = store.db.transaction(() => {
         store.deleteExpiredSessions(now.toISOString());
         store.createSession({
           tokenHash: sha256Hex(token),
@@ -590,15 +635,19 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
           createdFrom: ctx.address,
           userAgent: ctx.userAgent,
         });
-        store.audit({
+        return store.audit({
           at: now.toISOString(),
           actor: admin.username,
           address: ctx.address,
           action: 'session.create',
           target: `admin:${admin.username}`,
-          detail: { expiresAt },
+          detail: { expiresAt, tokenId: sha256Hex(token).slice(0, 16) },
         });
       })();
+      hub.publish({
+        type: 'token.changed', id: eventId, at: now.toISOString(), action: 'created', username: admin.username, count: 1,
+        by: admin.username, address: ctx.address,
+      });
       return { body: { token, expiresAt, role: admin.role, username: admin.username } };
     },
 

@@ -400,10 +400,11 @@ export class Store {
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.findSessionStmt = db.prepare(
-      `SELECT s.token_hash, s.username, a.role, ${SITES_COLUMN('a.username')} AS sites, s.expires_at, s.last_used_at
+      `SELECT s.token_hash, s.username, a.role, ${SITES_COLUMN('a.username')} AS sites, s.expires_at, s.last_used_at,
+              s.last_used_from, s.last_used_ua
        FROM sessions s JOIN admins a ON a.username = s.username WHERE s.token_hash = ?`,
     );
-    this.touchSessionStmt = db.prepare('UPDATE sessions SET last_used_at = ? WHERE token_hash = ?');
+    this.touchSessionStmt = db.prepare('UPDATE sessions SET last_used_at = ?, last_used_from = ?, last_used_ua = ? WHERE token_hash = ?');
     this.deleteSessionStmt = db.prepare('DELETE FROM sessions WHERE token_hash = ?');
     this.deleteExpiredStmt = db.prepare('DELETE FROM sessions WHERE expires_at <= ?');
     this.updateProtectionStmt = db.prepare(
@@ -802,7 +803,16 @@ export class Store {
   findSession(
     tokenHash: string,
   ):
-    | { tokenHash: string; username: string; role: Role; sites: string[] | null; expiresAt: string; lastUsedAt: string | null }
+    | {
+        tokenHash: string;
+        username: string;
+        role: Role;
+        sites: string[] | null;
+        expiresAt: string;
+        lastUsedAt: string | null;
+        lastUsedFrom: string | null;
+        lastUsedUa: string | null;
+      }
     | undefined {
     const row = this.findSessionStmt.get(tokenHash) as
       | {
@@ -812,6 +822,8 @@ export class Store {
           sites: string | null;
           expires_at: string;
           last_used_at: string | null;
+          last_used_from: string | null;
+          last_used_ua: string | null;
         }
       | undefined;
     return row
@@ -822,12 +834,35 @@ export class Store {
           sites: parseSites(row.sites),
           expiresAt: row.expires_at,
           lastUsedAt: row.last_used_at,
+          lastUsedFrom: row.last_used_from,
+          lastUsedUa: row.last_used_ua,
         }
       : undefined;
   }
 
-  touchSession(tokenHash: string, at: string): void {
-    this.touchSessionStmt.run(at, tokenHash);
+  touchSession(tokenHash: string, at: string, from: string, userAgent: string | null): void {
+    this.touchSessionStmt.run(at, from, userAgent, tokenHash);
+  }
+
+  /** The login tokens of one account (newest first), as stored: never the token, only its hash. */
+  sessionsOf(username: string, nowIso: string): {
+    tokenHash: string; createdAt: string; createdFrom: string; userAgent: string | null; expiresAt: string;
+    lastUsedAt: string | null; lastUsedFrom: string | null; lastUsedUa: string | null;
+  }[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT token_hash, created_at, created_from, user_agent, expires_at, last_used_at, last_used_from, last_used_ua
+           FROM sessions WHERE username = ? AND expires_at > ? ORDER BY created_at DESC`,
+        )
+        .all(username, nowIso) as {
+        token_hash: string; created_at: string; created_from: string; user_agent: string | null; expires_at: string;
+        last_used_at: string | null; last_used_from: string | null; last_used_ua: string | null;
+      }[]
+    ).map((r) => ({
+      tokenHash: r.token_hash, createdAt: r.created_at, createdFrom: r.created_from, userAgent: r.user_agent, expiresAt: r.expires_at,
+      lastUsedAt: r.last_used_at, lastUsedFrom: r.last_used_from, lastUsedUa: r.last_used_ua,
+    }));
   }
 
   deleteSession(tokenHash: string): boolean {

@@ -63,6 +63,7 @@ import {
   TemplateUpdateSchema,
 } from './hotdesk.js';
 import { AuditListSchema, AuditQuerySchema, AuditVerifySchema } from './audit.js';
+import { TokenListSchema, TokenRevokeRequestSchema, TokenRevokeResponseSchema } from './tokens.js';
 
 export const API_BASE = '/api/v1';
 export const DEVICE_BASE = '/device/v1';
@@ -680,6 +681,21 @@ export const routes = {
       'two must differ); 422 pin_policy_violation lists the failed rules. A new password also lifts the shared-password lock',
     tag: 'hotdesk', auth: 'session', forbidden: 'set hot-desk passwords', params: HotDeskPasswordParamsSchema,
     body: HotDeskPasswordWriteSchema, status: 200, response: HotDeskPasswordMetaSchema, errors: [401, 403, 422],
+  }),
+  listTokens: route({
+    operationId: 'listTokens', method: 'GET', path: `${API_BASE}/admin/tokens`,
+    summary:
+      'Your login tokens: created (time, address, user agent), last used (time, address, user agent), expiry, and ' +
+      'which one you are calling with. Never the token values',
+    tag: 'admin', auth: 'session', roles: STAFF, status: 200, response: TokenListSchema, errors: [401],
+  }),
+  revokeTokens: route({
+    operationId: 'revokeTokens', method: 'POST', path: `${API_BASE}/admin/tokens/revoke`,
+    summary:
+      'Revoke some of your tokens (ids from the list; unknown ids are skipped) or all but the current one; a revoked ' +
+      'token is refused from its next request, and its event stream ends',
+    tag: 'admin', auth: 'session', roles: STAFF, body: TokenRevokeRequestSchema, status: 200, response: TokenRevokeResponseSchema,
+    errors: [401, 422],
   }),
   listAudit: route({
     operationId: 'listAudit', method: 'GET', path: `${API_BASE}/audit`,

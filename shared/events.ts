@@ -155,6 +155,18 @@ export const HotDeskSettingsChangedEventSchema = z.object({
   address: z.string(),
 });
 
+/** A login token of `username` was created (a login) or revoked; only that account's sessions hear of it. */
+export const TokenChangedEventSchema = z.object({
+  type: z.literal('token.changed'),
+  id: z.number().int(),
+  at: z.string(),
+  action: z.enum(['created', 'revoked']),
+  username: z.string(),
+  count: z.number().int(),
+  by: z.string(),
+  address: z.string(),
+});
+
 export const PbxEventSchema = z
   .discriminatedUnion('type', [
     ProtectionChangedEventSchema,
@@ -168,6 +180,7 @@ export const PbxEventSchema = z
     HotDeskChangedEventSchema,
     HotDeskMappingChangedEventSchema,
     HotDeskSettingsChangedEventSchema,
+    TokenChangedEventSchema,
   ])
   .meta({ id: 'Event' });
 export type PbxEvent = z.infer<typeof PbxEventSchema>;

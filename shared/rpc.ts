@@ -59,6 +59,7 @@ import {
   TemplateUpdateSchema,
 } from './hotdesk.js';
 import { AuditListSchema, AuditQuerySchema, AuditVerifySchema } from './audit.js';
+import { TokenListSchema, TokenRevokeRequestSchema, TokenRevokeResponseSchema } from './tokens.js';
 
 export const RPC_PREFIX = 'warden:';
 
@@ -324,6 +325,11 @@ export const channels = {
     input: z.object({ kind: HotDeskPasswordKindSchema, password: z.string().max(64) }).strict(),
     output: HotDeskPasswordMetaSchema,
   },
+  // ---- tokens (issue 6) ----
+  /** The console account's login tokens on the PBX (never their values). */
+  'tokens.list': { input: Empty, output: TokenListSchema },
+  /** Revoke some, or all but the console's own ("sign out everywhere else"). */
+  'tokens.revoke': { input: TokenRevokeRequestSchema, output: TokenRevokeResponseSchema },
   // ---- audit log (issue 6) ----
   /** A page of the audit log, newest first (admins). */
   'audit.list': {

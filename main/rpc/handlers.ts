@@ -247,6 +247,8 @@ export function createHandlers(services: ConsoleServices): Handlers {
     'hotdesk.setSite': async ({ siteId, etag, ...body }) =>
       (await connection.call(routes.setSiteHotDesk, { params: { siteId }, ifMatch: etag, body })).data,
     'hotdesk.passwords': async () => (await connection.call(routes.getHotDeskPasswords, {})).data,
+    'tokens.list': async () => (await connection.call(routes.listTokens, {})).data,
+    'tokens.revoke': async (body) => (await connection.call(routes.revokeTokens, { body })).data,
     'audit.list': async (query) => (await connection.call(routes.listAudit, { query })).data,
     'audit.verify': async () => (await connection.call(routes.verifyAudit, {})).data,
     'audit.export': async (query) => {

@@ -32,6 +32,9 @@ const RECEPTIONIST_ROUTES = [
   'listHotDesk',
   'listDevices',
   'forceLogout',
+  // issue 6: every account lists and revokes its own login tokens
+  'listTokens',
+  'revokeTokens',
 ].sort();
 
 describe('roles: admin and receptionist', () => {
