@@ -424,6 +424,18 @@ const MIGRATIONS: Migration[] = [
       db.exec('ALTER TABLE sessions ADD COLUMN last_used_ua TEXT');
     }
   },
+
+  // 13: the admin allowlist (issue 6 / SPEC F5): one row; entries as normalised CIDR texts; empty = all.
+  `
+  CREATE TABLE IF NOT EXISTS admin_allowlist (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    entries    TEXT NOT NULL DEFAULT '[]',
+    version    INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+    updated_at TEXT,
+    updated_by TEXT
+  ) STRICT;
+  INSERT OR IGNORE INTO admin_allowlist (id, entries, version) VALUES (1, '[]', 1);
+  `,
 ];
 
 /** Recompute pin_policy_versions.implies_current of one kind after its policy changed (few rows). */

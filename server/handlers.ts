@@ -52,6 +52,8 @@ import type { TokenRevokeRequestSchema } from '../shared/tokens.js';
 /** At most this many rows in one CSV export (the newest that match). */
 const AUDIT_EXPORT_MAX = 100_000;
 import type { HotDeskStore } from './hotdesk.js';
+import { AdminAllowlistStore } from './admin-allowlist.js';
+import type { AdminAllowlistWriteSchema } from '../shared/admin.js';
 import { HIJACKED, type HandlerResult, type Handlers, type RequestContext } from './http.js';
 import { newToken, sha256Hex, type Hasher } from './secrets.js';
 import type { Store } from './store.js';
@@ -113,6 +115,8 @@ export interface AppDeps {
   lockout: LockoutEngine;
   /** SPEC F4: phones, templates, mappings, hot-desk settings. */
   hotdesk: HotDeskStore;
+  /** Issue 6: the addresses the management API answers. */
+  allowlist: AdminAllowlistStore;
   serverName: string;
   version: string;
 }
@@ -532,6 +536,44 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
 
   return {
     ...lockoutHandlers<Session>({ lockout, store, hub, inScope, limitedToSites: (session) => session.sites !== null }),
+    getAdminAllowlist: (ctx) => {
+      const r = deps.allowlist.resource(ctx.address);
+      return { body: r, etag: r.etag };
+    },
+
+    setAdminAllowlist: (ctx) => {
+      const body = ctx.body as Out<typeof AdminAllowlistWriteSchema>;
+      const current = deps.allowlist.resource(ctx.address);
+      const tags = (ctx.ifMatch ?? '').split(',').map((t) => t.trim());
+      const stale = () => {
+        const now = deps.allowlist.resource(ctx.address);
+        return new AppError('precondition_failed', 'The admin allowlist was changed in the meantime; review it and try again', 412, undefined, {
+          current: now, currentEtag: now.etag,
+        });
+      };
+      if (!tags.includes('*') && !tags.includes(current.etag)) throw stale();
+      const entries = AdminAllowlistStore.normalise(body.entries);
+      // the guard against locking yourself out: the list must let the saver's own address in, or say so
+      if (!AdminAllowlistStore.wouldAdmit(entries, ctx.address) && body.confirmExcludeSelf !== true) {
+        const message =
+          `entries: this list leaves out ${ctx.address}, the address you are working from; your next request would be ` +
+          'refused. Add it, or confirm (confirmExcludeSelf) that you mean it';
+        throw new AppError('allowlist_excludes_you', message, 409, [{ field: 'entries', rule: 'includes_you', message }]);
+      }
+      const at = clock().toISOString();
+      const version = deps.allowlist.version();
+      const eventId = store.db.transaction(() => {
+        if (!deps.allowlist.save(entries, version, at, ctx.session.username)) return null;
+        return store.audit({
+          at, actor: ctx.session.username, address: ctx.address, action: 'admin.allowlist', target: 'admin:allowlist',
+          detail: { before: current.entries, after: entries, excludesSaver: !AdminAllowlistStore.wouldAdmit(entries, ctx.address) },
+        });
+      })();
+      if (eventId === null) throw stale();
+      const r = deps.allowlist.resource(ctx.address);
+      return { body: r, etag: r.etag };
+    },
+
     listTokens: (ctx) => {
       const items = store.sessionsOf(ctx.session.username, clock().toISOString()).map((t) => ({
         id: t.tokenHash.slice(0, 16),

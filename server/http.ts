@@ -2,7 +2,7 @@
 // route table of shared/api.ts (operationId → handler).
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { rolesOf, routes, type RouteDef, type RouteName } from '../shared/api.js';
+import { API_BASE, rolesOf, routes, type RouteDef, type RouteName } from '../shared/api.js';
 import type { Role } from '../shared/domain.js';
 import { AppError, issuesFromZod, validationError, type ErrorBody, type FieldIssue } from '../shared/errors.js';
 
@@ -190,6 +190,8 @@ export function registerRoutes<S extends { role: Role }>(
   app: FastifyInstance,
   handlers: Handlers<S>,
   authenticate: Authenticate<S>,
+  /** Runs first on every management route (not health, not the device API): the admin allowlist. */
+  admit?: (ctx: RequestContext) => void,
 ): void {
   for (const [name, def] of Object.entries(routes) as [RouteName, RouteDef][]) {
     const handler = handlers[name];
@@ -209,6 +211,8 @@ export function registerRoutes<S extends { role: Role }>(
           address: normaliseAddress(req.socket.remoteAddress),
           userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null,
         };
+        // 0. from where: the admin allowlist, before anything else (the login's credentials included)
+        if (admit && def.path.startsWith(API_BASE) && def.operationId !== 'health') admit(base);
         // 1. who (before looking at the input, so an anonymous caller learns nothing about it)
         const session = def.auth === 'session' ? authenticate(base) : (undefined as unknown as S);
         // 1b. may this role do it at all (before the input, too)

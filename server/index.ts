@@ -9,6 +9,7 @@ import { authenticator, createHandlers, openApiJson } from './handlers.js';
 import { createHttp, registerRoutes } from './http.js';
 import { LockoutEngine } from './lockout.js';
 import { HotDeskStore } from './hotdesk.js';
+import { AdminAllowlistStore } from './admin-allowlist.js';
 import { HOTDESK_SWEEP_MS } from './hotdesk-handlers.js';
 import { Hasher, loadPepper } from './secrets.js';
 import {
@@ -90,10 +91,11 @@ export async function startPbxServer(opts: PbxServerOptions): Promise<PbxServer>
     // SPEC F3: every state change is written before the answer (WAL + synchronous=FULL), so it survives kill -9.
     const lockout = new LockoutEngine(db, clock, (row) => store.audit(row));
     const hotdesk = new HotDeskStore(db, clock, (row) => store.audit(row));
-    const deps = { store, hasher, hub, clock, lockout, hotdesk, serverName, version: SERVER_VERSION };
+    const allowlist = new AdminAllowlistStore(db);
+    const deps = { store, hasher, hub, clock, lockout, hotdesk, allowlist, serverName, version: SERVER_VERSION };
 
     app = createHttp({ quiet });
-    registerRoutes(app, createHandlers(deps), authenticator(deps));
+    registerRoutes(app, createHandlers(deps), authenticator(deps), (ctx) => allowlist.gate(ctx.address));
     const openApi = openApiJson(SERVER_VERSION);
     app.get(`${API_BASE}/openapi.json`, (_req, reply) => {
       reply.type('application/json; charset=utf-8').send(openApi);

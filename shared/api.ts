@@ -64,6 +64,7 @@ import {
 } from './hotdesk.js';
 import { AuditListSchema, AuditQuerySchema, AuditVerifySchema } from './audit.js';
 import { TokenListSchema, TokenRevokeRequestSchema, TokenRevokeResponseSchema } from './tokens.js';
+import { AdminAllowlistSchema, AdminAllowlistWriteSchema } from './admin.js';
 
 export const API_BASE = '/api/v1';
 export const DEVICE_BASE = '/device/v1';
@@ -681,6 +682,22 @@ export const routes = {
       'two must differ); 422 pin_policy_violation lists the failed rules. A new password also lifts the shared-password lock',
     tag: 'hotdesk', auth: 'session', forbidden: 'set hot-desk passwords', params: HotDeskPasswordParamsSchema,
     body: HotDeskPasswordWriteSchema, status: 200, response: HotDeskPasswordMetaSchema, errors: [401, 403, 422],
+  }),
+  getAdminAllowlist: route({
+    operationId: 'getAdminAllowlist', method: 'GET', path: `${API_BASE}/admin/allowlist`,
+    summary:
+      'The addresses and CIDR blocks the management API answers (empty = every address), the address you call from ' +
+      'and whether the list lets it in',
+    tag: 'admin', auth: 'session', forbidden: 'read the admin allowlist', status: 200, response: AdminAllowlistSchema,
+    etag: true, errors: [401, 403],
+  }),
+  setAdminAllowlist: route({
+    operationId: 'setAdminAllowlist', method: 'PUT', path: `${API_BASE}/admin/allowlist`,
+    summary:
+      'Replace the admin allowlist. A list that leaves out the address you call from is refused with 409 ' +
+      'allowlist_excludes_you unless confirmExcludeSelf is true (then your next request from there is refused)',
+    tag: 'admin', auth: 'session', forbidden: 'change the admin allowlist', body: AdminAllowlistWriteSchema, status: 200,
+    response: AdminAllowlistSchema, ifMatch: true, etag: true, errors: [401, 403, 409, 412, 422, 428],
   }),
   listTokens: route({
     operationId: 'listTokens', method: 'GET', path: `${API_BASE}/admin/tokens`,

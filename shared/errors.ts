@@ -23,6 +23,8 @@ export const ErrorCodes = [
   'template_in_use',
   'not_logged_in',
   'network_not_configured',
+  'address_not_allowed',
+  'allowlist_excludes_you',
   'payload_too_large',
   'rate_limited',
   'internal',

@@ -60,6 +60,7 @@ import {
 } from './hotdesk.js';
 import { AuditListSchema, AuditQuerySchema, AuditVerifySchema } from './audit.js';
 import { TokenListSchema, TokenRevokeRequestSchema, TokenRevokeResponseSchema } from './tokens.js';
+import { AdminAllowlistSchema, AdminAllowlistWriteSchema } from './admin.js';
 
 export const RPC_PREFIX = 'warden:';
 
@@ -325,6 +326,9 @@ export const channels = {
     input: z.object({ kind: HotDeskPasswordKindSchema, password: z.string().max(64) }).strict(),
     output: HotDeskPasswordMetaSchema,
   },
+  // ---- admin allowlist (issue 6) ----
+  'admin.allowlist': { input: Empty, output: AdminAllowlistSchema },
+  'admin.setAllowlist': { input: z.object({ etag: EtagSchema }).extend(AdminAllowlistWriteSchema.shape).strict(), output: AdminAllowlistSchema },
   // ---- tokens (issue 6) ----
   /** The console account's login tokens on the PBX (never their values). */
   'tokens.list': { input: Empty, output: TokenListSchema },

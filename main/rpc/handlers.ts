@@ -247,6 +247,8 @@ export function createHandlers(services: ConsoleServices): Handlers {
     'hotdesk.setSite': async ({ siteId, etag, ...body }) =>
       (await connection.call(routes.setSiteHotDesk, { params: { siteId }, ifMatch: etag, body })).data,
     'hotdesk.passwords': async () => (await connection.call(routes.getHotDeskPasswords, {})).data,
+    'admin.allowlist': async () => (await connection.call(routes.getAdminAllowlist, {})).data,
+    'admin.setAllowlist': async ({ etag, ...body }) => (await connection.call(routes.setAdminAllowlist, { ifMatch: etag, body })).data,
     'tokens.list': async () => (await connection.call(routes.listTokens, {})).data,
     'tokens.revoke': async (body) => (await connection.call(routes.revokeTokens, { body })).data,
     'audit.list': async (query) => (await connection.call(routes.listAudit, { query })).data,
