@@ -396,8 +396,8 @@ export class Store {
       `SELECT username, password_hash, role, ${SITES_COLUMN('admins.username')} AS sites FROM admins WHERE username = ?`,
     );
     this.createSessionStmt = db.prepare(
-      `INSERT INTO sessions (token_hash, username, created_at, expires_at, created_from, user_agent, last_used_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions (token_hash, username, created_at, expires_at, created_from, user_agent, last_used_at, last_used_from, last_used_ua)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.findSessionStmt = db.prepare(
       `SELECT s.token_hash, s.username, a.role, ${SITES_COLUMN('a.username')} AS sites, s.expires_at, s.last_used_at,
@@ -797,7 +797,9 @@ export class Store {
     createdFrom: string;
     userAgent: string | null;
   }): void {
-    this.createSessionStmt.run(s.tokenHash, s.username, s.createdAt, s.expiresAt, s.createdFrom, s.userAgent, s.createdAt);
+    // the login is its first use: last used = created, from the same place with the same program
+    const ua = s.userAgent === null ? null : s.userAgent.slice(0, 300);
+    this.createSessionStmt.run(s.tokenHash, s.username, s.createdAt, s.expiresAt, s.createdFrom, s.userAgent, s.createdAt, s.createdFrom, ua);
   }
 
   findSession(

@@ -88,7 +88,7 @@ export function AdminAllowlistEditor({ online }: { online: boolean }) {
             <label htmlFor={`${ids}-text`}>Allowed addresses, one per line</label>
             <textarea
               id={`${ids}-text`}
-              className="mono"
+              className="settings-text"
               rows={Math.min(12, Math.max(4, (text.match(/\n/g)?.length ?? 0) + 2))}
               value={text}
               spellCheck={false}

@@ -42,7 +42,7 @@ export function useSelection<K>(keys: readonly K[]): Selection<K> {
 }
 
 /** Ctrl+A selects every row; ↑/↓ move between the rows' checkboxes (Space toggles, natively). */
-function tableKeys(e: ReactKeyboardEvent<HTMLElement>, selectAll: () => void): void {
+export function tableKeys(e: ReactKeyboardEvent<HTMLElement>, selectAll: () => void): void {
   const target = e.target as HTMLElement;
   if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'a') {
     if (target.matches('input[type="text"], input:not([type]), input[type="search"], textarea')) return;
@@ -129,6 +129,41 @@ export function RowCheckbox<K>({ selection, rowKey, label }: { selection: Select
   );
 }
 
+/** The bar shown while rows are selected: how many, the action on them, and "Clear selection". */
+export function SelectionBar({
+  label,
+  count,
+  action,
+  onAction,
+  onClear,
+  busy,
+  online,
+}: {
+  /** The bar's name, e.g. "Selected extensions". */
+  label: string;
+  count: number;
+  /** The action button's text, e.g. "Reset selected (2)". */
+  action: string;
+  onAction: () => void;
+  onClear: () => void;
+  busy: boolean;
+  online: boolean;
+}) {
+  return (
+    <div className="bulk-bar" role="group" aria-label={label}>
+      <span className="bulk-count">{`${count} selected`}</span>
+      <div className="bulk-actions">
+        <button type="button" className="btn primary small-btn" onClick={onAction} disabled={busy || !online} aria-busy={busy || undefined}>
+          {action}
+        </button>
+        <button type="button" className="btn small-btn" onClick={onClear} disabled={busy}>
+          Clear selection
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function BulkTableSection<K>({
   title,
   count,
@@ -209,17 +244,15 @@ export function BulkTableSection<K>({
       {confirmAll ? <Confirm text={confirmText} yes={confirmYes} busy={busy} onYes={() => void act('all')} onCancel={() => setConfirmAll(false)} /> : null}
 
       {selected.size > 0 ? (
-        <div className="bulk-bar" role="group" aria-label={selectionLabel}>
-          <span className="bulk-count">{`${selected.size} selected`}</span>
-          <div className="bulk-actions">
-            <button type="button" className="btn primary small-btn" onClick={() => void act('selected')} disabled={busy || !online} aria-busy={busy || undefined}>
-              {`${selectedAction} (${selected.size})`}
-            </button>
-            <button type="button" className="btn small-btn" onClick={selection.clear} disabled={busy}>
-              Clear selection
-            </button>
-          </div>
-        </div>
+        <SelectionBar
+          label={selectionLabel}
+          count={selected.size}
+          action={`${selectedAction} (${selected.size})`}
+          onAction={() => void act('selected')}
+          onClear={selection.clear}
+          busy={busy}
+          online={online}
+        />
       ) : null}
 
       <ErrorLine text={err} />

@@ -7,7 +7,7 @@ import type { ErrorBody } from '../../../shared/errors';
 import { call, errorBody } from '../api';
 import type { HotDeskStore } from '../lib/hotdesk';
 import { ErrorNotice } from './ErrorNotice';
-import { ModalDialog } from './ModalDialog';
+import { ConfirmActions, ModalDialog } from './ModalDialog';
 
 type LoggedInRow = HotDeskRow & { device: NonNullable<HotDeskRow['device']> };
 
@@ -64,25 +64,7 @@ export function HotDeskLogoutDialog({
           <p>{`${who} is ${row.state === 'needs_reboot' ? 'logging in (the phone waits for a reboot)' : 'logged in'} on ${phoneName(row.device)}.`}</p>
           <p>The phone goes back to its login screen at once. Calls to the extension no longer ring there until someone logs in again.</p>
           {error ? <ErrorNotice error={error} /> : null}
-          <div className="form-actions">
-            <button
-              type="button"
-              className="btn danger big"
-              onClick={() => void logOut()}
-              disabled={busy || !online}
-              aria-busy={busy || undefined}
-              autoFocus
-            >
-              Yes, log out
-            </button>
-            <button type="button" className="btn big" onClick={onClose} disabled={busy}>
-              Cancel
-            </button>
-          </div>
-          <p className="muted small">
-            <kbd>Enter</kbd> logs out, <kbd>Esc</kbd> cancels.
-            {!online ? ' The PBX is out of reach; try again when it is back.' : ''}
-          </p>
+          <ConfirmActions yes="Yes, log out" enterDoes="logs out" onYes={() => void logOut()} onCancel={onClose} busy={busy} online={online} />
         </>
       )}
     </ModalDialog>

@@ -51,3 +51,41 @@ export function ModalDialog({
     </dialog>
   );
 }
+
+/**
+ * A confirmation's buttons: the dangerous "Yes, …" (focused when the dialog opens, so Enter confirms) and
+ * Cancel, and the line that says so (and that the PBX is out of reach, when it is).
+ */
+export function ConfirmActions({
+  yes,
+  enterDoes,
+  onYes,
+  onCancel,
+  busy,
+  online,
+}: {
+  yes: string;
+  /** What Enter does, e.g. "logs out". */
+  enterDoes: string;
+  onYes: () => void;
+  onCancel: () => void;
+  busy: boolean;
+  online: boolean;
+}) {
+  return (
+    <>
+      <div className="form-actions">
+        <button type="button" className="btn danger big" onClick={onYes} disabled={busy || !online} aria-busy={busy || undefined} autoFocus>
+          {yes}
+        </button>
+        <button type="button" className="btn big" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+      </div>
+      <p className="muted small">
+        <kbd>Enter</kbd> {enterDoes}, <kbd>Esc</kbd> cancels.
+        {!online ? ' The PBX is out of reach; try again when it is back.' : ''}
+      </p>
+    </>
+  );
+}

@@ -1,8 +1,8 @@
 // The connected console: a header that says where you are connected and as whom, with the screens
 // (Reception, the receptionist's start screen; Extensions, the admin's; Lockouts, for both roles, with the
 // number of locked extensions; Hot desking, for both roles (a receptionist sees the live table and can log a
-// phone out, nothing more); PIN policies, admins only — the PBX refuses policy changes from a
-// receptionist, so the tab is not shown), the connection banner when the
+// phone out, nothing more); PIN policies and the Audit log, admins only — the PBX refuses policy changes
+// and audit reads from a receptionist, so the tabs are not shown), the connection banner when the
 // PBX goes away, and the current screen. While offline the screen stays mounted, so edits in
 // progress stay in their forms.
 import { useEffect, useState } from 'react';
@@ -13,6 +13,8 @@ import { useNow } from '../lib/time';
 import { RoleContext } from '../lib/role';
 import { lockedCount, useLockouts } from '../lib/lockouts';
 import { startDesktopAlerts } from '../lib/notify';
+import { AdminSecurityScreen } from './AdminSecurityScreen';
+import { AuditScreen } from './AuditScreen';
 import { ExtensionsScreen } from './ExtensionsScreen';
 import { HotDeskScreen } from './HotDeskScreen';
 import { LockoutsScreen } from './LockoutsScreen';
@@ -25,7 +27,7 @@ interface Props {
   onStatus: (status: ConnectionStatus) => void;
 }
 
-type Screen = 'reception' | 'extensions' | 'lockouts' | 'hotdesk' | 'policies';
+type Screen = 'reception' | 'extensions' | 'lockouts' | 'hotdesk' | 'policies' | 'audit' | 'security';
 
 const SCREENS: ReadonlyArray<{ key: Screen; label: string; adminOnly: boolean }> = [
   { key: 'reception', label: 'Reception', adminOnly: false },
@@ -33,6 +35,8 @@ const SCREENS: ReadonlyArray<{ key: Screen; label: string; adminOnly: boolean }>
   { key: 'lockouts', label: 'Lockouts', adminOnly: false },
   { key: 'hotdesk', label: 'Hot desking', adminOnly: false },
   { key: 'policies', label: 'PIN policies', adminOnly: true },
+  { key: 'audit', label: 'Audit log', adminOnly: true },
+  { key: 'security', label: 'Admin security', adminOnly: false },
 ];
 
 const ROLE_LABEL: Record<string, string> = { admin: 'administrator', receptionist: 'receptionist' };
@@ -66,6 +70,9 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
   };
 
   const online = status.state === 'online';
+  const connected = `Connected to ${profileName ?? status.server ?? 'the PBX'} as ${status.username ?? '?'}${
+    status.role ? ` (${ROLE_LABEL[status.role] ?? status.role})` : ''
+  }`;
 
   return (
     <div className="app-shell">
@@ -93,10 +100,8 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
         <p className="conn-text">
           <span className={`conn-dot ${online ? 'on' : 'off'}`} aria-hidden="true" />
           {/* The name the user chose on the Connect screen first; what the PBX calls itself after it. */}
-          <span className="conn-main">
-            {`Connected to ${profileName ?? status.server ?? 'the PBX'} as ${status.username ?? '?'}${
-              status.role ? ` (${ROLE_LABEL[status.role] ?? status.role})` : ''
-            }`}
+          <span className="conn-main" title={connected}>
+            {connected}
           </span>
           {profileName && status.server && status.server !== profileName ? (
             <span className="conn-server">{status.server}</span>
@@ -127,6 +132,10 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
           <LockoutsScreen onlineEpoch={onlineEpoch} online={online} />
         ) : current === 'hotdesk' ? (
           <HotDeskScreen onlineEpoch={onlineEpoch} online={online} />
+        ) : current === 'audit' ? (
+          <AuditScreen onlineEpoch={onlineEpoch} online={online} />
+        ) : current === 'security' ? (
+          <AdminSecurityScreen onlineEpoch={onlineEpoch} online={online} />
         ) : (
           <ExtensionsScreen onlineEpoch={onlineEpoch} online={online} />
         )}
