@@ -2,7 +2,6 @@
 // first on every management request (server/http.ts `admit`), the login included, before its credentials;
 // kept in memory as a CidrSet and re-read after each change. Empty = every address.
 import { CidrSet, parseCidr, type Cidr } from '../shared/cidr.js';
-import { AppError } from '../shared/errors.js';
 import type { AdminAllowlist } from '../shared/admin.js';
 import type { Db } from './db.js';
 
@@ -30,7 +29,12 @@ export class AdminAllowlistStore {
     const r = this.row();
     if (r.version !== this.cachedVersion) {
       const entries = JSON.parse(r.entries) as string[];
-      this.set = entries.length === 0 ? null : new CidrSet(entries.map((e) => (parseCidr(e) as { ok: true; value: Cidr }).value));
+      // an entry that does not parse (edited by hand in the database) is left out, not a 500 for every request
+      const cidrs = entries.flatMap((e) => {
+        const r = parseCidr(e);
+        return r.ok ? [r.value] : [];
+      });
+      this.set = entries.length === 0 ? null : new CidrSet(cidrs);
       this.cachedVersion = r.version;
     }
     return this.set;
@@ -39,17 +43,6 @@ export class AdminAllowlistStore {
   admits(address: string): boolean {
     const set = this.current();
     return set === null || set.matches(address) !== null;
-  }
-
-  /** Refuses a management request from an address the list leaves out (before anything else is looked at). */
-  gate(address: string): void {
-    if (!this.admits(address)) {
-      throw new AppError(
-        'address_not_allowed',
-        `This PBX answers management requests only from the addresses on its admin allowlist; ${address} is not on it`,
-        403,
-      );
-    }
   }
 
   resource(address: string): AdminAllowlist {

@@ -60,12 +60,17 @@ export class AuditLog {
     this.seal = db.prepare('UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?');
   }
 
-  /** Append one row, chained to the one before; returns its id (also the id of the live event of the change). */
+  /**
+   * Append one row, chained to the head (the last row this log wrote, from meta — not merely the newest row left
+   * in the table, so that rows deleted off the end stay a gap the check finds); returns its id (also the id of
+   * the live event of the change).
+   */
   append(row: AuditInput): number {
     return this.db.transaction(() => {
       const detail = JSON.stringify(row.detail);
+      const h = head(this.db);
       const id = Number(this.insert.run(row.at, row.actor, row.address, row.action, row.target, detail).lastInsertRowid);
-      const prev = (this.last.get(id) as { hash: string | null } | undefined)?.hash ?? AUDIT_GENESIS;
+      const prev = h ? h.hash : ((this.last.get(id) as { hash: string | null } | undefined)?.hash ?? AUDIT_GENESIS);
       const hash = auditHash(prev, { id, at: row.at, actor: row.actor, address: row.address, action: row.action, target: row.target, detail });
       this.seal.run(prev, hash, id);
       setHead(this.db, id, hash);
@@ -74,8 +79,12 @@ export class AuditLog {
   }
 }
 
-/** Chain every row from the first (migration of a database whose rows predate the chain). */
+/**
+ * Chain the rows of a database whose rows predate the chain (migration 11). Only when no row carries a hash yet:
+ * running it again (a user_version put back by hand) must not re-seal — and so launder — an edited log.
+ */
 export function chainAll(db: Db): void {
+  if (db.prepare('SELECT 1 FROM audit WHERE hash IS NOT NULL LIMIT 1').get() !== undefined) return;
   let prev = AUDIT_GENESIS;
   let lastId = 0;
   const seal = db.prepare('UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?');
@@ -117,10 +126,15 @@ export function verifyAudit(db: Db): AuditVerify {
     lastId = r.id;
     checked++;
   }
+  // the end: the head this log wrote last, and the highest id SQLite ever handed out, must be the last row
   const h = head(db);
-  if (h && (lastId === null || h.id !== lastId || h.hash !== prev)) {
-    const id = h.id;
-    return broken(id, 'missing_before', `The log ends at record ${lastId ?? 'none'}, but record ${id} was written: the newest records were deleted`);
+  const seq = (db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").get() as { seq: number } | undefined)?.seq ?? 0;
+  const written = Math.max(h?.id ?? 0, seq);
+  if (lastId !== null && h === null) {
+    return broken(lastId, 'missing_before', `The record of the log's last entry is missing: the newest records may have been deleted with it`);
+  }
+  if (written > (lastId ?? 0) || (h && h.hash !== prev)) {
+    return broken(written, 'missing_before', `The log ends at record ${lastId ?? 'none'}, but record ${written} was written: the newest records were deleted`);
   }
   return { ok: true, checked, lastId, headHash: lastId === null ? null : prev, broken: null };
 }
@@ -149,8 +163,9 @@ export function listAudit(db: Db, q: Required<Pick<AuditQuery, 'limit'>> & Omit<
   }
   if (q.action) {
     if (q.action.endsWith('.')) {
-      where.push("action LIKE ? ESCAPE '\\'");
-      args.push(`${q.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      // a prefix, case-sensitive like every action name (LIKE would ignore case)
+      where.push('substr(action, 1, ?) = ?');
+      args.push(q.action.length, q.action);
     } else {
       where.push('action = ?');
       args.push(q.action);

@@ -16,6 +16,8 @@ interface Stream {
   heartbeat: NodeJS.Timeout;
   /** The session the stream belongs to (ended when that session is revoked). */
   tag: string | undefined;
+  /** Whether the stream may go on (its session, the caller's address); checked at heartbeats and by recheck(). */
+  stillValid: (() => boolean) | undefined;
   /** Which events this stream receives (its session's role and sites); undefined = all. */
   filter: ((ev: PbxEvent) => boolean) | undefined;
 }
@@ -68,7 +70,7 @@ export class EventHub {
       else if (!res.destroyed && !res.writableEnded) res.write(': heartbeat\n\n');
     }, opts.heartbeatMs ?? HEARTBEAT_MS);
     heartbeat.unref();
-    const stream: Stream = { res, heartbeat, tag: opts.tag, filter: opts.filter };
+    const stream: Stream = { res, heartbeat, tag: opts.tag, filter: opts.filter, stillValid: opts.stillValid };
     this.streams.add(stream);
     const done = () => {
       clearInterval(heartbeat);
@@ -77,6 +79,11 @@ export class EventHub {
     res.once('close', done);
     // keep a listener for good: a write racing a dropped connection must never become an uncaught error
     res.on('error', done);
+  }
+
+  /** End every stream that may no longer go on (e.g. its address was taken off the admin allowlist). */
+  recheck(): void {
+    for (const s of [...this.streams]) if (s.stillValid && !s.stillValid()) this.end(s);
   }
 
   /** End the streams opened with this tag (a revoked session). */

@@ -561,7 +561,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
         throw new AppError('allowlist_excludes_you', message, 409, [{ field: 'entries', rule: 'includes_you', message }]);
       }
       const at = clock().toISOString();
-      const version = deps.allowlist.version();
+      const version = Number(/(\d+)"$/.exec(current.etag)?.[1]);
       const eventId = store.db.transaction(() => {
         if (!deps.allowlist.save(entries, version, at, ctx.session.username)) return null;
         return store.audit({
@@ -570,6 +570,8 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
         });
       })();
       if (eventId === null) throw stale();
+      // live streams from addresses the list now leaves out end at once (requests are refused from now on)
+      hub.recheck();
       const r = deps.allowlist.resource(ctx.address);
       return { body: r, etag: r.etag };
     },
@@ -1176,7 +1178,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
         filter: visible,
         stillValid: () => {
           const s = store.findSession(tokenHash);
-          return s !== undefined && Date.parse(s.expiresAt) > clock().getTime();
+          return s !== undefined && Date.parse(s.expiresAt) > clock().getTime() && deps.allowlist.admits(ctx.address);
         },
       });
       return HIJACKED;

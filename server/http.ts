@@ -36,6 +36,8 @@ export type Handlers<S> = {
 
 export function normaliseAddress(address: string | undefined): string {
   if (!address) return 'unknown';
+  // a link-local IPv6 address comes with its zone (fe80::1%eth0); the zone is not part of the address
+  if (address.includes('%')) address = address.slice(0, address.indexOf('%'));
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
 }
 
@@ -185,13 +187,29 @@ export function authorise(def: RouteDef, role: Role): void {
   throw new AppError('forbidden', `${ROLE_NAME[role]} cannot ${what}`, 403);
 }
 
+/**
+ * The admin allowlist (issue 6), before anything else: on every request under the management API's base path
+ * (the login, the OpenAPI document and unknown paths included; not the health check, not the device API),
+ * before the body is even read. `admits` answers for the caller's address.
+ */
+export function gateManagement(app: FastifyInstance, admits: (address: string) => boolean): void {
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0] ?? '';
+    if (!(path === API_BASE || path.startsWith(`${API_BASE}/`)) || path === `${API_BASE}/health`) return;
+    const address = normaliseAddress(req.socket.remoteAddress);
+    if (admits(address)) return;
+    return errorReply(reply, 403, {
+      code: 'address_not_allowed',
+      message: `This PBX answers management requests only from the addresses on its admin allowlist; ${address} is not on it`,
+    });
+  });
+}
+
 /** Register every route of the table with its handler; validation, auth, roles and If-Match come from the table. */
 export function registerRoutes<S extends { role: Role }>(
   app: FastifyInstance,
   handlers: Handlers<S>,
   authenticate: Authenticate<S>,
-  /** Runs first on every management route (not health, not the device API): the admin allowlist. */
-  admit?: (ctx: RequestContext) => void,
 ): void {
   for (const [name, def] of Object.entries(routes) as [RouteName, RouteDef][]) {
     const handler = handlers[name];
@@ -211,8 +229,6 @@ export function registerRoutes<S extends { role: Role }>(
           address: normaliseAddress(req.socket.remoteAddress),
           userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null,
         };
-        // 0. from where: the admin allowlist, before anything else (the login's credentials included)
-        if (admit && def.path.startsWith(API_BASE) && def.operationId !== 'health') admit(base);
         // 1. who (before looking at the input, so an anonymous caller learns nothing about it)
         const session = def.auth === 'session' ? authenticate(base) : (undefined as unknown as S);
         // 1b. may this role do it at all (before the input, too)

@@ -6,7 +6,7 @@ import { API_BASE } from '../shared/api.js';
 import { deleteMeta, getMeta, openDb } from './db.js';
 import { EventHub } from './events.js';
 import { authenticator, createHandlers, openApiJson } from './handlers.js';
-import { createHttp, registerRoutes } from './http.js';
+import { createHttp, gateManagement, registerRoutes } from './http.js';
 import { LockoutEngine } from './lockout.js';
 import { HotDeskStore } from './hotdesk.js';
 import { AdminAllowlistStore } from './admin-allowlist.js';
@@ -95,7 +95,8 @@ export async function startPbxServer(opts: PbxServerOptions): Promise<PbxServer>
     const deps = { store, hasher, hub, clock, lockout, hotdesk, allowlist, serverName, version: SERVER_VERSION };
 
     app = createHttp({ quiet });
-    registerRoutes(app, createHandlers(deps), authenticator(deps), (ctx) => allowlist.gate(ctx.address));
+    gateManagement(app, (address) => allowlist.admits(address));
+    registerRoutes(app, createHandlers(deps), authenticator(deps));
     const openApi = openApiJson(SERVER_VERSION);
     app.get(`${API_BASE}/openapi.json`, (_req, reply) => {
       reply.type('application/json; charset=utf-8').send(openApi);

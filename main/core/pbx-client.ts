@@ -163,7 +163,16 @@ export function toAppError(err: unknown, baseUrl: string): AppError {
   if (err instanceof AxiosError) {
     const res = err.response;
     if (res) {
-      const parsed = z.object({ error: ErrorBodySchema }).safeParse(res.data);
+      // a document route (CSV) reads its answers as text, errors included: those are JSON all the same
+      let data: unknown = res.data;
+      if (typeof data === 'string') {
+        try {
+          data = JSON.parse(data);
+        } catch {
+          // not JSON: no readable error
+        }
+      }
+      const parsed = z.object({ error: ErrorBodySchema }).safeParse(data);
       if (parsed.success) {
         const e = parsed.data.error;
         const extra: ErrorExtra = {};

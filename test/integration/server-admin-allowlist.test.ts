@@ -4,7 +4,7 @@
 // normalised; If-Match; every change audited.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminAllowlistSchema, type AdminAllowlist } from '../../shared/admin.js';
-import { errorOf, httpRequest, startTestPbx, type TestPbx } from '../helpers/server.js';
+import { errorOf, httpRequest, openEventStream, startTestPbx, type TestPbx } from '../helpers/server.js';
 
 let pbx: TestPbx;
 
@@ -77,6 +77,14 @@ describe('the admin allowlist', () => {
     expect((await login('127.0.0.2', pbx.adminPassword)).status).toBe(201);
     const anonymous = await httpRequest(`${pbx.url}/api/v1/extensions`, { localAddress: '127.0.0.3' });
     expect(anonymous.status, 'not even a 401 for a caller from an unlisted address').toBe(403);
+    // first means first: before the body is parsed, for the OpenAPI document and unknown paths too
+    for (const [method, path, raw] of [['POST', '/api/v1/session', '{not json'], ['GET', '/api/v1/openapi.json', undefined], ['GET', '/api/v1/nope', undefined]] as const) {
+      const x = await httpRequest(`${pbx.url}${path}`, {
+        method, localAddress: '127.0.0.3', ...(raw ? { rawBody: raw, headers: { 'content-type': 'application/json' } } : {}),
+      });
+      expect(x.status, path).toBe(403);
+      expect(errorOf(x).code, path).toBe('address_not_allowed');
+    }
     // the phones' device API and the health check stay open
     const phone = await pbx.device('/device/v1/hotdesk/status', { mac: '00:08:5D:22:00:01' }, { from: '127.0.0.3' });
     expect(phone.status).toBe(200);
@@ -86,12 +94,15 @@ describe('the admin allowlist', () => {
     expect(audit.json.items[0]?.detail).toMatchObject({ before: [], after: saved.entries });
   });
 
-  it('saves a list without the saver only when confirmed; then the saver is refused, and another listed address restores it', async () => {
+  it('saves a list without the saver only when confirmed; then the saver is refused — its live stream ends too — and another listed address restores it', async () => {
     const before = await get();
+    const stream = await openEventStream(pbx.url, pbx.token);
+    expect(stream.status).toBe(200);
     const r = await put({ entries: ['127.0.0.2'], confirmExcludeSelf: true }, before.etag);
     expect(r.status, r.text).toBe(200);
     expect(AdminAllowlistSchema.parse(r.json)).toMatchObject({ youAreIncluded: false, entries: ['127.0.0.2'] });
     expect((await session('127.0.0.1')).status).toBe(403);
+    await stream.ended;
     const from2 = await get('127.0.0.2');
     expect(from2).toMatchObject({ yourAddress: '127.0.0.2', youAreIncluded: true });
     expect((await put({ entries: [] }, from2.etag, '127.0.0.2')).status).toBe(200);

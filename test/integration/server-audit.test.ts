@@ -93,6 +93,7 @@ describe('the audit log', () => {
     // between 09:30 and 10:30: the block only
     const window = await list('?from=2030-01-15T09:30:00Z&to=2030-01-15T10:30:00Z');
     expect(window.items.map((r) => r.action)).toEqual(['protection.block']);
+    expect((await list('?action=HOTDESK.')).total, 'action names are case-sensitive').toBe(0);
     for (const [q, field] of [['?limit=0', 'limit'], ['?from=yesterday', 'from'], ['?cursor=-3', 'cursor'], ['?nonsense=1', '']] as const) {
       const r = await pbx.api('GET', `/api/v1/audit${q}`);
       expect(r.status, q).toBe(422);
@@ -168,14 +169,46 @@ describe('the audit log', () => {
     const id = Number(tamper((db) => db.prepare("INSERT INTO audit (at, actor, action, detail) VALUES ('2030-01-15T12:00:00.000Z', 'admin', 'protection.unblock', '{}')").run().lastInsertRowid));
     expect((await verify()).broken).toMatchObject({ id, reason: 'unchained' });
     tamper((db) => db.prepare('DELETE FROM audit WHERE id = ?').run(id));
+    // taking it out again leaves a trace: SQLite handed out that id
+    expect((await verify()).broken?.message).toContain('newest records were deleted');
+    tamper((db) => db.prepare("UPDATE sqlite_sequence SET seq = (SELECT max(id) FROM audit) WHERE name = 'audit'").run());
     expect((await verify()).ok).toBe(true);
   });
 
-  it('a database whose rows predate the chain is chained when it is opened by this server', async () => {
+  it('rows cut off the end stay a gap after new rows are written (the chain continues from the head it wrote)', async () => {
+    const newest = (await list('?limit=1'))!.items[0]!;
+    tamper((db) => {
+      db.prepare('DELETE FROM audit WHERE id = ?').run(newest.id);
+      db.prepare("UPDATE sqlite_sequence SET seq = (SELECT max(id) FROM audit) WHERE name = 'audit'").run();
+    });
+    // another admin action appends a row
+    const again = await pbx.login();
+    expect(again.status).toBe(201);
+    const v = await verify();
+    expect(v.ok).toBe(false);
+    expect(v.broken).toMatchObject({ reason: 'missing_before' });
+    // and deleting the head from meta as well does not make it whole
+    tamper((db) => db.prepare("DELETE FROM meta WHERE key = 'audit_head'").run());
+    expect((await verify()).ok).toBe(false);
+  });
+
+  it('running the chain migration again does not re-seal (launder) an edited log; a log that predates the chain is chained', async () => {
+    await pbx.stop();
+    const edited = tamper((db) => {
+      const first = db.prepare('SELECT min(id) AS id FROM audit').get() as { id: number };
+      db.prepare("UPDATE audit SET actor = 'mallory' WHERE id = ?").run(first.id);
+      db.pragma('user_version = 10');
+      return first.id;
+    });
+    await pbx.restart();
+    expect((await verify()).broken).toMatchObject({ id: edited, reason: 'edited' });
+
+    // a database from before the chain: no row has a hash, no head
     await pbx.stop();
     tamper((db) => {
       db.prepare('UPDATE audit SET hash = NULL, prev_hash = NULL').run();
       db.prepare("DELETE FROM meta WHERE key = 'audit_head'").run();
+      db.prepare("UPDATE sqlite_sequence SET seq = (SELECT max(id) FROM audit) WHERE name = 'audit'").run();
       db.pragma('user_version = 10');
     });
     await pbx.restart();
