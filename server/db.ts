@@ -436,6 +436,47 @@ const MIGRATIONS: Migration[] = [
   ) STRICT;
   INSERT OR IGNORE INTO admin_allowlist (id, entries, version) VALUES (1, '[]', 1);
   `,
+
+  // 14: admin accounts' login settings (issue 6 / SPEC F5): emails, API access (HTTP Basic), token validity,
+  // when the password was set, a version for If-Match; how each session was created (password, passkey, refresh).
+  (db) => {
+    if (!hasColumn(db, 'admins', 'api_access')) {
+      db.exec(`ALTER TABLE admins ADD COLUMN emails TEXT NOT NULL DEFAULT '[]';
+               ALTER TABLE admins ADD COLUMN api_access INTEGER NOT NULL DEFAULT 0 CHECK (api_access IN (0, 1));
+               ALTER TABLE admins ADD COLUMN token_validity_minutes INTEGER NOT NULL DEFAULT 720;
+               ALTER TABLE admins ADD COLUMN password_set_at TEXT;
+               ALTER TABLE admins ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+               ALTER TABLE admins ADD COLUMN updated_at TEXT;
+               ALTER TABLE admins ADD COLUMN updated_by TEXT;
+               UPDATE admins SET password_set_at = created_at WHERE password_hash IS NOT NULL;`);
+    }
+    if (!hasColumn(db, 'sessions', 'method')) {
+      db.exec(`ALTER TABLE sessions ADD COLUMN method TEXT NOT NULL DEFAULT 'password'`);
+    }
+  },
+
+  // 15: passkeys (WebAuthn credentials, issue 6 / SPEC F5). id = the credential id (base64url).
+  `
+  CREATE TABLE IF NOT EXISTS passkeys (
+    credential_id  TEXT PRIMARY KEY,
+    short_id       TEXT NOT NULL UNIQUE,      -- sha256(credential_id) hex, first 16: the id the API shows
+    username       TEXT NOT NULL REFERENCES admins(username) ON DELETE CASCADE,
+    name           TEXT NOT NULL,
+    public_key     BLOB NOT NULL,
+    sign_count     INTEGER NOT NULL DEFAULT 0,
+    aaguid         TEXT NOT NULL,
+    transports     TEXT NOT NULL DEFAULT '[]',
+    device_type    TEXT,
+    backed_up      INTEGER NOT NULL DEFAULT 0,
+    created_at     TEXT NOT NULL,
+    created_from   TEXT NOT NULL,
+    created_ua     TEXT,
+    last_used_at   TEXT,
+    last_used_from TEXT,
+    last_used_ua   TEXT
+  ) STRICT;
+  CREATE INDEX IF NOT EXISTS passkeys_by_user ON passkeys (username);
+  `,
 ];
 
 /** Recompute pin_policy_versions.implies_current of one kind after its policy changed (few rows). */

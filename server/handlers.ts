@@ -54,6 +54,9 @@ const AUDIT_EXPORT_MAX = 100_000;
 import type { HotDeskStore } from './hotdesk.js';
 import { AdminAllowlistStore } from './admin-allowlist.js';
 import type { AdminAllowlistWriteSchema } from '../shared/admin.js';
+import type { CredentialRateLimiter } from './rate-limit.js';
+import { passkeyHandlers } from './passkey-handlers.js';
+import { accountHandlers } from './account-handlers.js';
 import { HIJACKED, type HandlerResult, type Handlers, type RequestContext } from './http.js';
 import { newToken, sha256Hex, type Hasher } from './secrets.js';
 import type { Store } from './store.js';
@@ -72,6 +75,8 @@ export const KEYPAD_REJECTED_MESSAGE = 'The feature code or password was not acc
 export interface Session {
   username: string;
   role: Role;
+  /** A session token, or HTTP Basic (API access on; tokenHash is then "basic:<username>"). */
+  via: 'token' | 'basic';
   /** The sites this account may see and act on; null = every site. */
   sites: string[] | null;
   expiresAt: string;
@@ -117,6 +122,10 @@ export interface AppDeps {
   hotdesk: HotDeskStore;
   /** Issue 6: the addresses the management API answers. */
   allowlist: AdminAllowlistStore;
+  /** Issue 6: password checks per address (logins, passkeys, HTTP Basic). */
+  rateLimit: CredentialRateLimiter;
+  /** Issue 6: the WebAuthn relying party (passkeys): a host name such as "localhost", and a display name. */
+  webauthn: { rpId: string; rpName: string };
   serverName: string;
   version: string;
 }
@@ -154,7 +163,7 @@ export function authenticator(deps: AppDeps) {
       deps.store.touchSession(tokenHash, now.toISOString(), ctx.address, ua);
     }
     ctx.reply.removeHeader('www-authenticate');
-    return { username: s.username, role: s.role, sites: s.sites, expiresAt: s.expiresAt, tokenHash };
+    return { username: s.username, role: s.role, via: 'token', sites: s.sites, expiresAt: s.expiresAt, tokenHash };
   };
 }
 
@@ -214,6 +223,62 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       return lockout.failure({ extension, credential: kind, address: ctx.address, userAgent: ctx.userAgent });
     })();
     publishAll(events);
+  };
+
+  /** SPEC F3 + issue 6: a banned address is refused before any credential work, like a wrong password. */
+  const loginGate = async (ctx: RequestContext): Promise<void> => {
+    deps.rateLimit.take(ctx.address);
+    const gate = lockout.check({ extension: null, credential: null, address: ctx.address, userAgent: ctx.userAgent });
+    if (gate.ok) return;
+    publishAll(gate.events);
+    await hasher.waitLikeVerify();
+    throw new AppError('invalid_credentials', 'Wrong username or password', 401);
+  };
+
+  /** A failed admin login (password, passkey or HTTP Basic) counts toward its address (no extension to lock). */
+  const loginFailure = (ctx: RequestContext, kind: 'admin_login' | 'admin_basic' | 'admin_passkey', reason: string): void => {
+    const events = store.db.transaction(() => {
+      store.recordAuthFailure({ at: clock().toISOString(), kind, extension: null, address: ctx.address, userAgent: ctx.userAgent, reason });
+      return lockout.failure({ extension: null, credential: null, address: ctx.address, userAgent: ctx.userAgent });
+    })();
+    publishAll(events);
+  };
+
+  /**
+   * A new login token for `username` (after a password, a passkey, or in exchange for `replaces`): valid for the
+   * account's token validity, stored hashed, audited, announced to the account's own sessions.
+   */
+  const issueSession = (
+    ctx: RequestContext,
+    username: string,
+    method: 'password' | 'passkey' | 'refresh',
+    replaces?: string,
+  ): { token: string; expiresAt: string; role: Role; username: string; noPassword: boolean } => {
+    const admin = store.getAdmin(username);
+    if (!admin) throw new AppError('unauthorized', 'The account no longer exists; log in again', 401);
+    const now = clock();
+    const token = newToken();
+    const tokenHash = sha256Hex(token);
+    const expiresAt = new Date(now.getTime() + admin.tokenValidityMinutes * 60_000).toISOString();
+    const eventId = store.db.transaction(() => {
+      store.deleteExpiredSessions(now.toISOString());
+      if (replaces) store.deleteSession(replaces);
+      store.createSession({
+        tokenHash, username, createdAt: now.toISOString(), expiresAt, createdFrom: ctx.address, userAgent: ctx.userAgent, method,
+      });
+      return store.audit({
+        at: now.toISOString(),
+        actor: username,
+        address: ctx.address,
+        action: method === 'refresh' ? 'session.refresh' : 'session.create',
+        target: `admin:${username}`,
+        detail: { expiresAt, tokenId: tokenHash.slice(0, 16), method, ...(replaces ? { replaces: replaces.slice(0, 16) } : {}) },
+      });
+    })();
+    hub.publish({
+      type: 'token.changed', id: eventId, at: now.toISOString(), action: 'created', username, count: 1, by: username, address: ctx.address,
+    });
+    return { token, expiresAt, role: admin.role, username, noPassword: admin.passwordHash === null };
   };
 
   const requireAdmin = (session: Session, what: string): void => {
@@ -584,6 +649,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
         createdAt: t.createdAt,
         createdFrom: t.createdFrom,
         createdUserAgent: t.userAgent,
+        createdWith: t.method,
         lastUsedAt: t.lastUsedAt,
         lastUsedFrom: t.lastUsedFrom,
         lastUsedUserAgent: t.lastUsedUa,
@@ -631,6 +697,10 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       const stamp = at.slice(0, 19).replace(/[:T]/g, '-');
       return { body: csv, headers: { 'content-disposition': `attachment; filename="audit-${stamp}.csv"`, 'x-total-count': String(total) } };
     },
+    ...passkeyHandlers<Session>({
+      store, hub, clock, rpId: deps.webauthn.rpId, rpName: deps.webauthn.rpName, loginGate, loginFailure, issueSession,
+    }),
+    ...accountHandlers<Session>({ store, hub, clock, hasher, allowlist: deps.allowlist }),
     ...hotdeskHandlers<Session>({
       store, hub, hotdesk: deps.hotdesk, hasher, lockout, clock, inScope, deviceGate, deviceFailure, voicemailPinMatches,
       rejected: () => new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403),
@@ -640,63 +710,33 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     createSession: async (ctx) => {
       const { username, password } = ctx.body as Out<typeof SessionRequestSchema>;
       // SPEC F3: a banned address is refused before any hashing, with the answer of a wrong password.
-      const gate = lockout.check({ extension: null, credential: null, address: ctx.address, userAgent: ctx.userAgent });
-      if (!gate.ok) {
-        publishAll(gate.events);
-        await hasher.waitLikeVerify();
-        throw new AppError('invalid_credentials', 'Wrong username or password', 401);
-      }
+      await loginGate(ctx);
       const admin = store.getAdmin(username);
+      // "no password" (the documented insecure default): the username and an empty password sign in
       const ok = admin?.passwordHash
         ? await hasher.verify(admin.passwordHash, password)
-        : await hasher.verifyNothing(password);
-      const now = clock();
+        : admin
+          ? (await hasher.verifyNothing(password), password === '')
+          : await hasher.verifyNothing(password);
       if (!admin || !ok) {
-        // a failed admin login counts toward its address (there is no extension to lock)
-        const events = store.db.transaction(() => {
-          store.recordAuthFailure({
-            at: now.toISOString(),
-            kind: 'admin_login',
-            extension: null,
-            address: ctx.address,
-            userAgent: ctx.userAgent,
-            reason: admin ? 'wrong_password' : 'unknown_user',
-          });
-          return lockout.failure({ extension: null, credential: null, address: ctx.address, userAgent: ctx.userAgent });
-        })();
-        publishAll(events);
+        loginFailure(ctx, 'admin_login', admin ? 'wrong_password' : 'unknown_user');
         throw new AppError('invalid_credentials', 'Wrong username or password', 401);
       }
-      const token = newToken();
-      const expiresAt = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
-      const eventId = store.db.transaction(() => {
-        store.deleteExpiredSessions(now.toISOString());
-        store.createSession({
-          tokenHash: sha256Hex(token),
-          username: admin.username,
-          createdAt: now.toISOString(),
-          expiresAt,
-          createdFrom: ctx.address,
-          userAgent: ctx.userAgent,
-        });
-        return store.audit({
-          at: now.toISOString(),
-          actor: admin.username,
-          address: ctx.address,
-          action: 'session.create',
-          target: `admin:${admin.username}`,
-          detail: { expiresAt, tokenId: sha256Hex(token).slice(0, 16) },
-        });
-      })();
-      hub.publish({
-        type: 'token.changed', id: eventId, at: now.toISOString(), action: 'created', username: admin.username, count: 1,
-        by: admin.username, address: ctx.address,
-      });
-      return { body: { token, expiresAt, role: admin.role, username: admin.username } };
+      return { body: issueSession(ctx, admin.username, 'password') };
+    },
+
+    refreshSession: (ctx) => {
+      const body = issueSession(ctx, ctx.session.username, 'refresh', ctx.session.tokenHash);
+      // the old token's live stream ends; the console reopens it with the new token
+      hub.closeTagged(ctx.session.tokenHash);
+      return { body };
     },
 
     getSession: (ctx) => ({
-      body: { username: ctx.session.username, role: ctx.session.role, expiresAt: ctx.session.expiresAt, server: deps.serverName },
+      body: {
+        username: ctx.session.username, role: ctx.session.role, expiresAt: ctx.session.expiresAt, server: deps.serverName,
+        noPassword: store.getAdmin(ctx.session.username)?.passwordHash == null, via: ctx.session.via,
+      },
     }),
 
     deleteSession: (ctx) => {

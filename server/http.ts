@@ -144,7 +144,7 @@ export function createHttp(opts: { quiet: boolean }): FastifyInstance {
 
   app.setErrorHandler((err: unknown, req, reply) => {
     if (err instanceof AppError) {
-      if (err.status === 429) reply.header('Retry-After', '1');
+      if (err.status === 429) reply.header('Retry-After', String(Math.max(1, Math.ceil(err.extra?.retryAfterSeconds ?? 1))));
       return errorReply(reply, err.status, err.toBody());
     }
     const e = err as { code?: string; statusCode?: number; message?: string };

@@ -20,6 +20,7 @@ import {
   type SeedOption,
 } from './seed.js';
 import { Store } from './store.js';
+import { CredentialRateLimiter, DEFAULT_CREDENTIAL_RATE, type RateLimitOptions } from './rate-limit.js';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -37,6 +38,10 @@ export interface PbxServerOptions {
   hasherLimits?: { concurrency: number; queue: number };
   /** How often to look for phones due for an automatic logout (default 30 s). */
   hotdeskSweepMs?: number;
+  /** Password checks per address (logins, passkeys, HTTP Basic): default 30 per 10 s. */
+  credentialRate?: RateLimitOptions;
+  /** The WebAuthn relying party id for passkeys: the host name the /login page is opened with (default "localhost"). */
+  webauthnRpId?: string;
 }
 
 export interface PbxServer {
@@ -92,7 +97,9 @@ export async function startPbxServer(opts: PbxServerOptions): Promise<PbxServer>
     const lockout = new LockoutEngine(db, clock, (row) => store.audit(row));
     const hotdesk = new HotDeskStore(db, clock, (row) => store.audit(row));
     const allowlist = new AdminAllowlistStore(db);
-    const deps = { store, hasher, hub, clock, lockout, hotdesk, allowlist, serverName, version: SERVER_VERSION };
+    const rateLimit = new CredentialRateLimiter(opts.credentialRate ?? DEFAULT_CREDENTIAL_RATE);
+    const webauthn = { rpId: opts.webauthnRpId ?? 'localhost', rpName: serverName };
+    const deps = { store, hasher, hub, clock, lockout, hotdesk, allowlist, rateLimit, webauthn, serverName, version: SERVER_VERSION };
 
     app = createHttp({ quiet });
     gateManagement(app, (address) => allowlist.admits(address));

@@ -393,11 +393,12 @@ export class Store {
     this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
     this.tableRowsStmt = db.prepare('SELECT count(*) FROM extensions').pluck();
     this.getAdminStmt = db.prepare(
-      `SELECT username, password_hash, role, ${SITES_COLUMN('admins.username')} AS sites FROM admins WHERE username = ?`,
+      `SELECT username, password_hash, role, ${SITES_COLUMN('admins.username')} AS sites, api_access, token_validity_minutes
+       FROM admins WHERE username = ?`,
     );
     this.createSessionStmt = db.prepare(
-      `INSERT INTO sessions (token_hash, username, created_at, expires_at, created_from, user_agent, last_used_at, last_used_from, last_used_ua)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sessions (token_hash, username, created_at, expires_at, created_from, user_agent, last_used_at, last_used_from, last_used_ua, method)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.findSessionStmt = db.prepare(
       `SELECT s.token_hash, s.username, a.role, ${SITES_COLUMN('a.username')} AS sites, s.expires_at, s.last_used_at,
@@ -778,14 +779,17 @@ export class Store {
 
   // ---- admins and sessions ----
 
-  getAdmin(
-    username: string,
-  ): { username: string; passwordHash: string | null; role: Role; sites: string[] | null } | undefined {
+  getAdmin(username: string):
+    | { username: string; passwordHash: string | null; role: Role; sites: string[] | null; apiAccess: boolean; tokenValidityMinutes: number }
+    | undefined {
     const row = this.getAdminStmt.get(username) as
-      | { username: string; password_hash: string | null; role: Role; sites: string | null }
+      | { username: string; password_hash: string | null; role: Role; sites: string | null; api_access: number; token_validity_minutes: number }
       | undefined;
     return row
-      ? { username: row.username, passwordHash: row.password_hash, role: row.role, sites: parseSites(row.sites) }
+      ? {
+          username: row.username, passwordHash: row.password_hash, role: row.role, sites: parseSites(row.sites),
+          apiAccess: row.api_access === 1, tokenValidityMinutes: row.token_validity_minutes,
+        }
       : undefined;
   }
 
@@ -796,10 +800,13 @@ export class Store {
     expiresAt: string;
     createdFrom: string;
     userAgent: string | null;
+    method?: 'password' | 'passkey' | 'refresh';
   }): void {
     // the login is its first use: last used = created, from the same place with the same program
     const ua = s.userAgent === null ? null : s.userAgent.slice(0, 300);
-    this.createSessionStmt.run(s.tokenHash, s.username, s.createdAt, s.expiresAt, s.createdFrom, s.userAgent, s.createdAt, s.createdFrom, ua);
+    this.createSessionStmt.run(
+      s.tokenHash, s.username, s.createdAt, s.expiresAt, s.createdFrom, s.userAgent, s.createdAt, s.createdFrom, ua, s.method ?? 'password',
+    );
   }
 
   findSession(
@@ -849,21 +856,21 @@ export class Store {
   /** The login tokens of one account (newest first), as stored: never the token, only its hash. */
   sessionsOf(username: string, nowIso: string): {
     tokenHash: string; createdAt: string; createdFrom: string; userAgent: string | null; expiresAt: string;
-    lastUsedAt: string | null; lastUsedFrom: string | null; lastUsedUa: string | null;
+    lastUsedAt: string | null; lastUsedFrom: string | null; lastUsedUa: string | null; method: 'password' | 'passkey' | 'refresh';
   }[] {
     return (
       this.db
         .prepare(
-          `SELECT token_hash, created_at, created_from, user_agent, expires_at, last_used_at, last_used_from, last_used_ua
+          `SELECT token_hash, created_at, created_from, user_agent, expires_at, last_used_at, last_used_from, last_used_ua, method
            FROM sessions WHERE username = ? AND expires_at > ? ORDER BY created_at DESC`,
         )
         .all(username, nowIso) as {
         token_hash: string; created_at: string; created_from: string; user_agent: string | null; expires_at: string;
-        last_used_at: string | null; last_used_from: string | null; last_used_ua: string | null;
+        last_used_at: string | null; last_used_from: string | null; last_used_ua: string | null; method: 'password' | 'passkey' | 'refresh';
       }[]
     ).map((r) => ({
       tokenHash: r.token_hash, createdAt: r.created_at, createdFrom: r.created_from, userAgent: r.user_agent, expiresAt: r.expires_at,
-      lastUsedAt: r.last_used_at, lastUsedFrom: r.last_used_from, lastUsedUa: r.last_used_ua,
+      lastUsedAt: r.last_used_at, lastUsedFrom: r.last_used_from, lastUsedUa: r.last_used_ua, method: r.method,
     }));
   }
 

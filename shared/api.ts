@@ -65,6 +65,27 @@ import {
 import { AuditListSchema, AuditQuerySchema, AuditVerifySchema } from './audit.js';
 import { TokenListSchema, TokenRevokeRequestSchema, TokenRevokeResponseSchema } from './tokens.js';
 import { AdminAllowlistSchema, AdminAllowlistWriteSchema } from './admin.js';
+import {
+  AccountCreateSchema,
+  AccountListSchema,
+  AccountSchema,
+  AccountUpdateSchema,
+  LoginSettingsWriteSchema,
+  PasswordChangeResponseSchema,
+  PasswordChangeSchema,
+  USERNAME_PARAM,
+} from './accounts.js';
+import {
+  PasskeyDeleteRequestSchema,
+  PasskeyDeleteResponseSchema,
+  PasskeyListSchema,
+  PasskeyLoginOptionsRequestSchema,
+  PasskeyLoginRequestSchema,
+  PasskeyRegistrationOptionsRequestSchema,
+  PasskeyRegistrationRequestSchema,
+  PasskeySchema,
+  WebAuthnOptionsSchema,
+} from './passkeys.js';
 
 export const API_BASE = '/api/v1';
 export const DEVICE_BASE = '/device/v1';
@@ -85,11 +106,22 @@ export const SessionResponseSchema = z
     expiresAt: z.string(),
     role: RoleSchema,
     username: z.string(),
+    /** The account has no password (the documented insecure default): the console warns everywhere. */
+    noPassword: z.boolean(),
   })
   .meta({ id: 'Session' });
 
 export const WhoAmISchema = z
-  .object({ username: z.string(), role: RoleSchema, expiresAt: z.string(), server: z.string() })
+  .object({
+    username: z.string(),
+    role: RoleSchema,
+    expiresAt: z.string(),
+    server: z.string(),
+    /** The account has no password (the documented insecure default): the console warns everywhere. */
+    noPassword: z.boolean(),
+    /** How this request was authenticated: a session token, or HTTP Basic (API access). */
+    via: z.enum(['token', 'basic']),
+  })
   .meta({ id: 'WhoAmI' });
 
 export const ProtectionFilterSchema = z.enum(['any', 'off', 'on', 'unrestricted', 'blocked']);
@@ -713,6 +745,91 @@ export const routes = {
       'token is refused from its next request, and its event stream ends',
     tag: 'admin', auth: 'session', roles: STAFF, body: TokenRevokeRequestSchema, status: 200, response: TokenRevokeResponseSchema,
     errors: [401, 422],
+  }),
+  refreshSession: route({
+    operationId: 'refreshSession', method: 'POST', path: `${API_BASE}/session/refresh`,
+    summary:
+      'Exchange the current (still valid) token for a new one with a fresh validity; the old token is revoked at once',
+    tag: 'auth', auth: 'session', roles: STAFF, status: 201, response: SessionResponseSchema, errors: [401],
+  }),
+  listAccounts: route({
+    operationId: 'listAccounts', method: 'GET', path: `${API_BASE}/admin/accounts`,
+    summary: 'Admin and receptionist accounts: role, sites, email addresses, API access, token validity, warnings (never a password or hash)',
+    tag: 'admin', auth: 'session', forbidden: 'read the admin accounts', status: 200, response: AccountListSchema, errors: [401, 403],
+  }),
+  createAccount: route({
+    operationId: 'createAccount', method: 'POST', path: `${API_BASE}/admin/accounts`,
+    summary:
+      'Create an account (an admin without a site limit only). Username case-sensitive, no "@"; password null only with ' +
+      'confirmNoPassword (the insecure default, reported as a warning everywhere)',
+    tag: 'admin', auth: 'session', forbidden: 'create accounts', body: AccountCreateSchema, status: 201, response: AccountSchema,
+    etag: true, errors: [401, 403, 409, 422],
+  }),
+  updateAccount: route({
+    operationId: 'updateAccount', method: 'PUT', path: `${API_BASE}/admin/accounts/{username}`,
+    summary:
+      'Replace an account\'s settings (not its password); a new username renames it. The last admin without a site ' +
+      'limit cannot lose that',
+    tag: 'admin', auth: 'session', forbidden: 'change accounts', params: USERNAME_PARAM, body: AccountUpdateSchema, status: 200,
+    response: AccountSchema, ifMatch: true, etag: true, errors: [401, 403, 404, 409, 412, 422, 428],
+  }),
+  deleteAccount: route({
+    operationId: 'deleteAccount', method: 'DELETE', path: `${API_BASE}/admin/accounts/{username}`,
+    summary: 'Delete an account (its tokens and passkeys with it); not your own, not the last admin without a site limit',
+    tag: 'admin', auth: 'session', forbidden: 'delete accounts', params: USERNAME_PARAM, status: 204, response: null,
+    ifMatch: true, errors: [401, 403, 404, 409, 412, 428],
+  }),
+  setAccountPassword: route({
+    operationId: 'setAccountPassword', method: 'PUT', path: `${API_BASE}/admin/accounts/{username}/password`,
+    summary:
+      'Set a password: your own (with currentPassword), or another account\'s as an admin without a site limit. Every ' +
+      'other session of the account is signed out',
+    tag: 'admin', auth: 'session', roles: STAFF, params: USERNAME_PARAM, body: PasswordChangeSchema, status: 200,
+    response: PasswordChangeResponseSchema, errors: [401, 403, 404, 422],
+  }),
+  getLoginSettings: route({
+    operationId: 'getLoginSettings', method: 'GET', path: `${API_BASE}/admin/login-settings`,
+    summary: 'Your own account\'s login settings',
+    tag: 'admin', auth: 'session', roles: STAFF, status: 200, response: AccountSchema, etag: true, errors: [401],
+  }),
+  setLoginSettings: route({
+    operationId: 'setLoginSettings', method: 'PUT', path: `${API_BASE}/admin/login-settings`,
+    summary: 'Change your own username, email addresses, API access (admins) and token validity',
+    tag: 'admin', auth: 'session', roles: STAFF, body: LoginSettingsWriteSchema, status: 200, response: AccountSchema,
+    ifMatch: true, etag: true, errors: [401, 403, 409, 412, 422, 428],
+  }),
+  listPasskeys: route({
+    operationId: 'listPasskeys', method: 'GET', path: `${API_BASE}/admin/passkeys`,
+    summary: 'Your passkeys: name, AAGUID, transports, created and last used (time, address, user agent)',
+    tag: 'admin', auth: 'session', roles: STAFF, status: 200, response: PasskeyListSchema, errors: [401],
+  }),
+  deletePasskeys: route({
+    operationId: 'deletePasskeys', method: 'POST', path: `${API_BASE}/admin/passkeys/delete`,
+    summary: 'Delete some of your passkeys (ids from the list; unknown ids are skipped); unusable at once',
+    tag: 'admin', auth: 'session', roles: STAFF, body: PasskeyDeleteRequestSchema, status: 200, response: PasskeyDeleteResponseSchema,
+    errors: [401, 422],
+  }),
+  passkeyRegistrationOptions: route({
+    operationId: 'passkeyRegistrationOptions', method: 'POST', path: `${API_BASE}/admin/passkeys/registration-options`,
+    summary: 'WebAuthn options to register a new passkey for your account (used by the PBX\'s /login page)',
+    tag: 'admin', auth: 'session', roles: STAFF, body: PasskeyRegistrationOptionsRequestSchema, status: 200,
+    response: WebAuthnOptionsSchema, errors: [401, 422],
+  }),
+  registerPasskey: route({
+    operationId: 'registerPasskey', method: 'POST', path: `${API_BASE}/admin/passkeys`,
+    summary: 'Verify the browser\'s attestation and store the passkey',
+    tag: 'admin', auth: 'session', roles: STAFF, body: PasskeyRegistrationRequestSchema, status: 201, response: PasskeySchema,
+    errors: [401, 409, 422],
+  }),
+  passkeyLoginOptions: route({
+    operationId: 'passkeyLoginOptions', method: 'POST', path: `${API_BASE}/session/passkey-options`,
+    summary: 'WebAuthn options for a passkey sign-in (a fresh challenge; discoverable credentials)',
+    tag: 'auth', auth: 'none', body: PasskeyLoginOptionsRequestSchema, status: 200, response: WebAuthnOptionsSchema, errors: [422, 429],
+  }),
+  createPasskeySession: route({
+    operationId: 'createPasskeySession', method: 'POST', path: `${API_BASE}/session/passkey`,
+    summary: 'Log in with a passkey; returns a bearer token like POST /session',
+    tag: 'auth', auth: 'none', body: PasskeyLoginRequestSchema, status: 201, response: SessionResponseSchema, errors: [401, 422, 429],
   }),
   listAudit: route({
     operationId: 'listAudit', method: 'GET', path: `${API_BASE}/audit`,

@@ -11,6 +11,8 @@ export const TokenSchema = z
     /** Today only login sessions; API keys would be another type. */
     type: z.literal('session'),
     username: z.string(),
+    /** How the login was made: a password, a passkey, or a refresh of an earlier token. */
+    createdWith: z.enum(['password', 'passkey', 'refresh']),
     createdAt: z.string(),
     createdFrom: z.string(),
     createdUserAgent: z.string().nullable(),
