@@ -138,13 +138,94 @@ function typeName(ext: Extension): string {
   return `${article} ${ext.type === 'ivr' ? 'IVR' : label}`;
 }
 
+/** The checks every sign-in path shares (password, passkey, HTTP Basic). */
+function loginGuards(deps: AppDeps) {
+  const { store, hasher, hub, clock, lockout } = deps;
+  const publishAll = (events: PbxEvent[]): void => {
+    for (const ev of events) hub.publish(ev);
+  };
+  /** SPEC F3 + issue 6: a banned address is refused before any credential work, like a wrong password. */
+  const loginGate = async (ctx: RequestContext): Promise<void> => {
+    deps.rateLimit.take(ctx.address);
+    const gate = lockout.check({ extension: null, credential: null, address: ctx.address, userAgent: ctx.userAgent });
+    if (gate.ok) return;
+    publishAll(gate.events);
+    await hasher.waitLikeVerify();
+    throw new AppError('invalid_credentials', 'Wrong username or password', 401);
+  };
+
+  /** A failed admin login (password, passkey or HTTP Basic) counts toward its address (no extension to lock). */
+  const loginFailure = (ctx: RequestContext, kind: 'admin_login' | 'admin_basic' | 'admin_passkey', reason: string): void => {
+    const events = store.db.transaction(() => {
+      store.recordAuthFailure({ at: clock().toISOString(), kind, extension: null, address: ctx.address, userAgent: ctx.userAgent, reason });
+      return lockout.failure({ extension: null, credential: null, address: ctx.address, userAgent: ctx.userAgent });
+    })();
+    publishAll(events);
+  };
+
+  return { loginGate, loginFailure };
+}
+
+/** HTTP Basic verifications that succeeded, for a minute: an API client does not pay argon2 on every request. */
+const BASIC_CACHE_MS = 60_000;
+
 export function authenticator(deps: AppDeps) {
-  return (ctx: RequestContext): Session => {
+  const { loginGate, loginFailure } = loginGuards(deps);
+  /** sha256(Authorization header) → the account and the password hash it was verified against, until when. */
+  const basicOk = new Map<string, { username: string; passwordHash: string; until: number }>();
+
+  /**
+   * HTTP Basic (SPEC F5 "API access"): only for an admin whose API access is on. Rate-limited and counted on
+   * the address like a password login; the password is checked before API access is looked at, so the answer
+   * tells nothing to someone who does not know it.
+   */
+  const basic = async (ctx: RequestContext, header: string, encoded: string): Promise<Session> => {
+    // per address: a password verified from one place is checked again (ban, rate, argon2) from another
+    const key = sha256Hex(`${ctx.address} ${header}`);
+    const now = deps.clock().getTime();
+    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1) throw new AppError('unauthorized', 'HTTP Basic credentials must be username:password in base64', 401);
+    const username = decoded.slice(0, colon);
+    const password = decoded.slice(colon + 1);
+    let admin = deps.store.getAdmin(username);
+    const cached = basicOk.get(key);
+    const fresh = cached !== undefined && cached.until > now && admin?.passwordHash === cached.passwordHash;
+    if (!fresh) {
+      basicOk.delete(key);
+      await loginGate(ctx);
+      admin = deps.store.getAdmin(username);
+      // an account without a password never gets Basic (there is nothing to check)
+      const ok = admin?.passwordHash ? await deps.hasher.verify(admin.passwordHash, password) : await deps.hasher.verifyNothing(password);
+      if (!admin || !admin.passwordHash || !ok) {
+        loginFailure(ctx, 'admin_basic', admin ? (admin.passwordHash ? 'wrong_password' : 'no_password') : 'unknown_user');
+        throw new AppError('invalid_credentials', 'Wrong username or password', 401);
+      }
+      if (basicOk.size >= 1000) basicOk.clear();
+      basicOk.set(key, { username, passwordHash: admin.passwordHash, until: now + BASIC_CACHE_MS });
+    }
+    if (!admin || admin.role !== 'admin' || !admin.apiAccess) {
+      throw new AppError(
+        'unauthorized',
+        'HTTP Basic authentication is off for this account (API access); log in with POST /api/v1/session and send the token as Bearer',
+        401,
+      );
+    }
+    ctx.reply.removeHeader('www-authenticate');
+    return {
+      username: admin.username, role: admin.role, via: 'basic', sites: admin.sites, expiresAt: new Date(now).toISOString(),
+      tokenHash: `basic:${admin.username}`,
+    };
+  };
+
+  return (ctx: RequestContext): Session | Promise<Session> => {
     const header = ctx.req.headers.authorization;
     ctx.reply.header('www-authenticate', 'Bearer realm="pbx-warden"');
     if (typeof header !== 'string' || header.trim() === '') {
       throw new AppError('unauthorized', 'Log in first: send Authorization: Bearer <token> (POST /api/v1/session)', 401);
     }
+    const b = /^Basic\s+([A-Za-z0-9+/]{1,1024}={0,2})\s*$/i.exec(header);
+    if (b) return basic(ctx, header, b[1] as string);
     const m = /^Bearer\s+([A-Za-z0-9_-]{16,256})\s*$/i.exec(header);
     const invalid = () =>
       new AppError('unauthorized', 'The session token is not valid (revoked, or never issued); log in again', 401);
@@ -225,24 +306,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     publishAll(events);
   };
 
-  /** SPEC F3 + issue 6: a banned address is refused before any credential work, like a wrong password. */
-  const loginGate = async (ctx: RequestContext): Promise<void> => {
-    deps.rateLimit.take(ctx.address);
-    const gate = lockout.check({ extension: null, credential: null, address: ctx.address, userAgent: ctx.userAgent });
-    if (gate.ok) return;
-    publishAll(gate.events);
-    await hasher.waitLikeVerify();
-    throw new AppError('invalid_credentials', 'Wrong username or password', 401);
-  };
-
-  /** A failed admin login (password, passkey or HTTP Basic) counts toward its address (no extension to lock). */
-  const loginFailure = (ctx: RequestContext, kind: 'admin_login' | 'admin_basic' | 'admin_passkey', reason: string): void => {
-    const events = store.db.transaction(() => {
-      store.recordAuthFailure({ at: clock().toISOString(), kind, extension: null, address: ctx.address, userAgent: ctx.userAgent, reason });
-      return lockout.failure({ extension: null, credential: null, address: ctx.address, userAgent: ctx.userAgent });
-    })();
-    publishAll(events);
-  };
+  const { loginGate, loginFailure } = loginGuards(deps);
 
   /**
    * A new login token for `username` (after a password, a passkey, or in exchange for `replaces`): valid for the
@@ -700,7 +764,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     ...passkeyHandlers<Session>({
       store, hub, clock, rpId: deps.webauthn.rpId, rpName: deps.webauthn.rpName, loginGate, loginFailure, issueSession,
     }),
-    ...accountHandlers<Session>({ store, hub, clock, hasher, allowlist: deps.allowlist }),
+    ...accountHandlers<Session>({ store, hub, clock, hasher, allowlist: deps.allowlist, rateLimit: deps.rateLimit }),
     ...hotdeskHandlers<Session>({
       store, hub, hotdesk: deps.hotdesk, hasher, lockout, clock, inScope, deviceGate, deviceFailure, voicemailPinMatches,
       rejected: () => new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403),
@@ -1213,12 +1277,19 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       ctx.req.raw.socket.setNoDelay(true);
       ctx.req.raw.socket.setTimeout(0);
       const tokenHash = ctx.session.tokenHash;
+      const passwordAtOpen = session.via === 'basic' ? store.getAdmin(session.username)?.passwordHash : undefined;
       hub.attach(res, [hello, ...replay], {
         tag: tokenHash,
         filter: visible,
         stillValid: () => {
+          if (!deps.allowlist.admits(ctx.address)) return false;
+          if (session.via === 'basic') {
+            // HTTP Basic: as long as the account keeps API access and the password it was opened with
+            const a = store.getAdmin(session.username);
+            return a !== undefined && a.apiAccess && a.role === 'admin' && a.passwordHash !== null && passwordAtOpen === a.passwordHash;
+          }
           const s = store.findSession(tokenHash);
-          return s !== undefined && Date.parse(s.expiresAt) > clock().getTime() && deps.allowlist.admits(ctx.address);
+          return s !== undefined && Date.parse(s.expiresAt) > clock().getTime();
         },
       });
       return HIJACKED;

@@ -28,7 +28,7 @@ export const HIJACKED = Symbol('hijacked');
 export type HandlerResult = { status?: number; body?: unknown; etag?: string; headers?: Record<string, string> } | typeof HIJACKED;
 
 /** Runs before the handler on routes with auth 'session'; returns what the handler gets as `session`. */
-export type Authenticate<S> = (ctx: RequestContext) => S;
+export type Authenticate<S> = (ctx: RequestContext) => S | Promise<S>;
 
 export type Handlers<S> = {
   [K in RouteName]: (ctx: RequestContext & { session: S }) => HandlerResult | Promise<HandlerResult>;
@@ -190,12 +190,14 @@ export function authorise(def: RouteDef, role: Role): void {
 /**
  * The admin allowlist (issue 6), before anything else: on every request under the management API's base path
  * (the login, the OpenAPI document and unknown paths included; not the health check, not the device API),
+ * and on the web login page /login with its files,
  * before the body is even read. `admits` answers for the caller's address.
  */
 export function gateManagement(app: FastifyInstance, admits: (address: string) => boolean): void {
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0] ?? '';
-    if (!(path === API_BASE || path.startsWith(`${API_BASE}/`)) || path === `${API_BASE}/health`) return;
+    const login = path === '/login' || path.startsWith('/login/'); // the PBX's web login page (issue 6)
+    if (!(login || path === API_BASE || path.startsWith(`${API_BASE}/`)) || path === `${API_BASE}/health`) return;
     const address = normaliseAddress(req.socket.remoteAddress);
     if (admits(address)) return;
     return errorReply(reply, 403, {
@@ -230,7 +232,7 @@ export function registerRoutes<S extends { role: Role }>(
           userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null,
         };
         // 1. who (before looking at the input, so an anonymous caller learns nothing about it)
-        const session = def.auth === 'session' ? authenticate(base) : (undefined as unknown as S);
+        const session = def.auth === 'session' ? await authenticate(base) : (undefined as unknown as S);
         // 1b. may this role do it at all (before the input, too)
         if (def.auth === 'session') authorise(def, session.role);
         // 2. what: every field of params, query and body, all issues at once

@@ -7,17 +7,17 @@ import { RoleSchema, SiteIdSchema } from './domain.js';
 
 export const USERNAME_MAX = 64;
 
-/** Why a username is refused (null = fine). Case-sensitive: "Admin" and "admin" are two accounts. */
+/** Why a username is refused (null = fine; the message does not name the field). Case-sensitive: "Admin" and "admin" are two accounts. */
 export function usernameProblem(raw: string): { rule: string; message: string } | null {
-  if (raw.length === 0) return { rule: 'required', message: 'username: enter a username' };
-  if (raw.length > USERNAME_MAX) return { rule: 'max', message: `username: at most ${USERNAME_MAX} characters` };
+  if (raw.length === 0) return { rule: 'required', message: 'enter a username' };
+  if (raw.length > USERNAME_MAX) return { rule: 'max', message: `at most ${USERNAME_MAX} characters` };
   if (raw.includes('@')) {
-    return { rule: 'no_at', message: 'username: may not contain "@" (an address with "@" is an extension or email, not an admin account)' };
+    return { rule: 'no_at', message: 'may not contain "@" (an address with "@" is an extension or email, not an admin account)' };
   }
-  if (raw.trim() !== raw) return { rule: 'no_edge_spaces', message: 'username: may not start or end with a space' };
+  if (raw.trim() !== raw) return { rule: 'no_edge_spaces', message: 'may not start or end with a space' };
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f:]/.test(raw)) {
-    return { rule: 'characters', message: 'username: may not contain ":" or control characters (HTTP Basic splits on ":")' };
+    return { rule: 'characters', message: 'may not contain ":" or control characters (HTTP Basic splits on ":")' };
   }
   return null;
 }
@@ -110,11 +110,11 @@ export function parseEmailList(raw: string): { ok: true; emails: string[] } | { 
 /** The emails field: the `;`-separated text, validated; the parsed list is what is stored. */
 export const EmailListSchema = z
   .string()
-  .max(4000, { message: 'emails: at most 4000 characters' })
+  .max(4000, { message: 'at most 4000 characters' })
   .transform((s, ctx) => {
     const r = parseEmailList(s);
     if (!r.ok) {
-      for (const p of r.problems) ctx.addIssue({ code: 'custom', message: `emails: ${p}`, params: { rule: 'email' } });
+      for (const p of r.problems) ctx.addIssue({ code: 'custom', message: p, params: { rule: 'email' } });
       return z.NEVER;
     }
     return r.emails;
@@ -127,10 +127,10 @@ export const TOKEN_VALIDITY_MAX_MINUTES = 30 * 24 * 60;
 export const TOKEN_VALIDITY_DEFAULT_MINUTES = 12 * 60;
 
 export const TokenValiditySchema = z
-  .number({ message: 'tokenValidityMinutes: a whole number of minutes' })
-  .int({ message: 'tokenValidityMinutes: a whole number of minutes' })
-  .min(TOKEN_VALIDITY_MIN_MINUTES, { message: `tokenValidityMinutes: at least ${TOKEN_VALIDITY_MIN_MINUTES} minutes` })
-  .max(TOKEN_VALIDITY_MAX_MINUTES, { message: `tokenValidityMinutes: at most ${TOKEN_VALIDITY_MAX_MINUTES} minutes (30 days)` });
+  .number({ message: 'a whole number of minutes' })
+  .int({ message: 'a whole number of minutes' })
+  .min(TOKEN_VALIDITY_MIN_MINUTES, { message: `at least ${TOKEN_VALIDITY_MIN_MINUTES} minutes` })
+  .max(TOKEN_VALIDITY_MAX_MINUTES, { message: `at most ${TOKEN_VALIDITY_MAX_MINUTES} minutes (30 days)` });
 
 // ---- resources --------------------------------------------------------------------------------------
 
@@ -177,7 +177,7 @@ const SitesField = z
   .describe('null or [] = every site');
 
 /** The password of a new account, or of a password change: a string, or null with confirmNoPassword. */
-const PasswordField = z.string().max(ADMIN_PASSWORD_MAX, { message: `password: at most ${ADMIN_PASSWORD_MAX} characters` }).nullable();
+const PasswordField = z.string().max(ADMIN_PASSWORD_MAX, { message: `at most ${ADMIN_PASSWORD_MAX} characters` }).nullable();
 
 export const AccountCreateSchema = z
   .object({

@@ -25,6 +25,7 @@ export const ErrorCodes = [
   'network_not_configured',
   'address_not_allowed',
   'allowlist_excludes_you',
+  'last_admin',
   'payload_too_large',
   'rate_limited',
   'internal',

@@ -10,10 +10,10 @@ export const PASSKEY_NAME_MAX = 64;
 export const PasskeyNameSchema = z
   .string()
   .trim()
-  .min(1, { message: 'name: give the passkey a name (e.g. "Office laptop")' })
-  .max(PASSKEY_NAME_MAX, { message: `name: at most ${PASSKEY_NAME_MAX} characters` })
+  .min(1, { message: 'give the passkey a name (e.g. "Office laptop")' })
+  .max(PASSKEY_NAME_MAX, { message: `at most ${PASSKEY_NAME_MAX} characters` })
   // eslint-disable-next-line no-control-regex
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: 'name: no control characters' });
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: 'no control characters' });
 
 export const PasskeySchema = z
   .object({
@@ -38,7 +38,7 @@ export const PasskeyListSchema = z.object({ items: z.array(PasskeySchema) }).met
 
 export const PasskeyDeleteRequestSchema = z
   .object({
-    ids: z.array(PasskeyIdSchema).min(1, { message: 'ids: list at least one passkey' }).max(500, { message: 'ids: at most 500 at once' }),
+    ids: z.array(PasskeyIdSchema).min(1, { message: 'list at least one passkey' }).max(500, { message: 'at most 500 at once' }),
   })
   .strict()
   .meta({ id: 'PasskeyDeleteRequest' });

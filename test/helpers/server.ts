@@ -92,6 +92,8 @@ export interface StartOptions {
   dataDir?: string;
   /** The argon2 gate's slots and queue (default: one per core, 64 queued). */
   hasherLimits?: { concurrency: number; queue: number };
+  /** Password checks per address (default: the server's, 30 per 10 s). */
+  credentialRate?: { max: number; windowMs: number };
 }
 
 export interface ApiOptions extends Omit<RequestOptions, 'method'> {
@@ -132,7 +134,9 @@ export interface TestPbx {
 export async function startTestPbx(opts: StartOptions = {}): Promise<TestPbx> {
   const ownsDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'pbx-warden-test-'));
-  let server = await startPbxServer({ dataDir, seed: opts.seed ?? 'demo', clock: opts.clock, quiet: true, hasherLimits: opts.hasherLimits });
+  let server = await startPbxServer({
+    dataDir, seed: opts.seed ?? 'demo', clock: opts.clock, quiet: true, hasherLimits: opts.hasherLimits, credentialRate: opts.credentialRate,
+  });
   let running = true;
   if (!server.initialAdminPassword) throw new Error('startTestPbx: expected a fresh data dir with a new admin');
   const adminPassword = server.initialAdminPassword;

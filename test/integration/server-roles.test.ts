@@ -35,6 +35,16 @@ const RECEPTIONIST_ROUTES = [
   // issue 6: every account lists and revokes its own login tokens
   'listTokens',
   'revokeTokens',
+  // issue 6: every account refreshes its session, sees and changes its own login settings and password, and
+  // has passkeys of its own
+  'refreshSession',
+  'setAccountPassword',
+  'getLoginSettings',
+  'setLoginSettings',
+  'listPasskeys',
+  'deletePasskeys',
+  'passkeyRegistrationOptions',
+  'registerPasskey',
 ].sort();
 
 describe('roles: admin and receptionist', () => {
@@ -108,7 +118,7 @@ describe('roles: admin and receptionist', () => {
     expect(forbidden.length).toBeGreaterThan(0);
     const before = await ext('1001');
     for (const [name, def] of forbidden) {
-      const path = pathFor(def.path, { number: '1001', kind: 'voicemail_pin', id: '1', siteId: 'hq' });
+      const path = pathFor(def.path, { number: '1001', kind: 'voicemail_pin', id: '1', siteId: 'hq', username: 'reception' });
       // a body that would be valid for some routes and invalid for others: 403 either way
       const r = await api(receptionToken, def.method, path, {
         ...(def.method === 'GET' ? {} : { body: { nonsense: true } }),
