@@ -17,7 +17,7 @@ interface Stream {
   /** The session the stream belongs to (ended when that session is revoked). */
   tag: string | undefined;
   /** Whether the stream may go on (its session, the caller's address); checked at heartbeats and by recheck(). */
-  stillValid: (() => boolean) | undefined;
+  stillValid: ((tag: string | undefined) => boolean) | undefined;
   /** Which events this stream receives (its session's role and sites); undefined = all. */
   filter: ((ev: PbxEvent) => boolean) | undefined;
 }
@@ -60,13 +60,13 @@ export class EventHub {
   attach(
     res: ServerResponse,
     first: PbxEvent[],
-    opts: { tag?: string; filter?: (ev: PbxEvent) => boolean; stillValid?: () => boolean; heartbeatMs?: number } = {},
+    opts: { tag?: string; filter?: (ev: PbxEvent) => boolean; stillValid?: (tag: string | undefined) => boolean; heartbeatMs?: number } = {},
   ): void {
     res.write(`retry: ${RETRY_MS}\n\n`);
     for (const ev of first) res.write(formatEvent(ev));
     const heartbeat = setInterval(() => {
       // A stream lives no longer than its session: checked at every heartbeat, and on logout at once.
-      if (opts.stillValid && !opts.stillValid()) this.end(stream);
+      if (opts.stillValid && !opts.stillValid(stream.tag)) this.end(stream);
       else if (!res.destroyed && !res.writableEnded) res.write(': heartbeat\n\n');
     }, opts.heartbeatMs ?? HEARTBEAT_MS);
     heartbeat.unref();
@@ -83,7 +83,12 @@ export class EventHub {
 
   /** End every stream that may no longer go on (e.g. its address was taken off the admin allowlist). */
   recheck(): void {
-    for (const s of [...this.streams]) if (s.stillValid && !s.stillValid()) this.end(s);
+    for (const s of [...this.streams]) if (s.stillValid && !s.stillValid(s.tag)) this.end(s);
+  }
+
+  /** A refreshed session: its streams carry on, now belonging to the new token (no gap, no reconnect). */
+  retag(from: string, to: string): void {
+    for (const s of this.streams) if (s.tag === from) s.tag = to;
   }
 
   /** End the streams opened with this tag (a revoked session). */

@@ -791,8 +791,8 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
 
     refreshSession: (ctx) => {
       const body = issueSession(ctx, ctx.session.username, 'refresh', ctx.session.tokenHash);
-      // the old token's live stream ends; the console reopens it with the new token
-      hub.closeTagged(ctx.session.tokenHash);
+      // the old token's live streams carry on under the new one (no gap; the console keeps its screen)
+      hub.retag(ctx.session.tokenHash, sha256Hex(body.token));
       return { body };
     },
 
@@ -1281,14 +1281,15 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       hub.attach(res, [hello, ...replay], {
         tag: tokenHash,
         filter: visible,
-        stillValid: () => {
+        stillValid: (tag) => {
           if (!deps.allowlist.admits(ctx.address)) return false;
           if (session.via === 'basic') {
             // HTTP Basic: as long as the account keeps API access and the password it was opened with
             const a = store.getAdmin(session.username);
             return a !== undefined && a.apiAccess && a.role === 'admin' && a.passwordHash !== null && passwordAtOpen === a.passwordHash;
           }
-          const s = store.findSession(tokenHash);
+          // the stream's tag is its session token's hash (moved to the new token by a refresh)
+          const s = store.findSession(tag ?? tokenHash);
           return s !== undefined && Date.parse(s.expiresAt) > clock().getTime();
         },
       });
