@@ -804,18 +804,27 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     }),
 
     deleteSession: (ctx) => {
-      store.db.transaction(() => {
+      if (ctx.session.via === 'basic') {
+        throw new AppError('conflict', 'There is no session to log out of: this request was made with HTTP Basic', 409);
+      }
+      const at = clock().toISOString();
+      const eventId = store.db.transaction(() => {
         store.deleteSession(ctx.session.tokenHash);
-        store.audit({
-          at: clock().toISOString(),
+        return store.audit({
+          at,
           actor: ctx.session.username,
           address: ctx.address,
           action: 'session.delete',
           target: `admin:${ctx.session.username}`,
-          detail: {},
+          detail: { tokenId: ctx.session.tokenHash.slice(0, 16) },
         });
       })();
       hub.closeTagged(ctx.session.tokenHash);
+      // the account's other consoles see the token leave their "used tokens" list
+      hub.publish({
+        type: 'token.changed', id: eventId, at, action: 'revoked', username: ctx.session.username, count: 1,
+        by: ctx.session.username, address: ctx.address,
+      });
       return {};
     },
 

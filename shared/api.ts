@@ -422,7 +422,7 @@ export const routes = {
   }),
   deleteSession: route({
     operationId: 'deleteSession', method: 'DELETE', path: `${API_BASE}/session`, summary: 'Log out (revokes the token)',
-    tag: 'auth', auth: 'session', roles: STAFF, status: 204, response: null, errors: [401],
+    tag: 'auth', auth: 'session', roles: STAFF, status: 204, response: null, errors: [401, 409],
   }),
   listSites: route({
     operationId: 'listSites', siteScoped: true, method: 'GET', path: `${API_BASE}/sites`, summary: 'Sites (branches)',
