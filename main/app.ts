@@ -7,7 +7,7 @@ import { defaultDataDir } from '../server/index.js';
 import type { SeedOption } from '../server/seed.js';
 import { inProcessPbx, type EmbeddedPbxHandle, type EmbeddedPbxStarter } from './embedded-pbx.js';
 import { ConnectionManager } from './core/connection.js';
-import { ProfileStore } from './core/profiles.js';
+import { EMBEDDED_PROFILE_ID, ProfileStore } from './core/profiles.js';
 import { createSecretStore } from './core/secrets.js';
 import { EventHub } from './rpc/event-hub.js';
 import { autoConnectEmbedded, createHandlers, type ConsoleServices } from './rpc/handlers.js';
@@ -78,7 +78,10 @@ export async function createConsoleApp(opts: ConsoleOptions): Promise<ConsoleApp
   };
   if (opts.embeddedDataDir) {
     pbx = await (opts.startEmbedded ?? inProcessPbx)(opts.embeddedDataDir, opts.seed ?? 'demo');
-    profiles.upsertEmbedded(pbx.url, 'admin');
+    // the embedded admin may have been renamed in its login settings (issue 6): keep that name, unless this
+    // run created the PBX's data afresh (then the account is "admin" again)
+    const kept = pbx.initialAdminPassword ? undefined : profiles.list().find((p) => p.id === EMBEDDED_PROFILE_ID && p.kind === 'embedded');
+    profiles.upsertEmbedded(pbx.url, kept?.username ?? 'admin');
     services.embedded = {
       url: pbx.url,
       secretScope: createHash('sha256').update(path.resolve(opts.embeddedDataDir)).digest('hex').slice(0, 16),

@@ -17,13 +17,15 @@ import { AppError, validationError, type FieldIssue } from '../shared/errors.js'
 import { AccountStore, accountEtag, accountResource, type AccountSettings, type StoredAccount } from './accounts.js';
 import type { AdminAllowlistStore } from './admin-allowlist.js';
 import type { EventHub } from './events.js';
-import type { Handlers, RequestContext } from './http.js';
+import type { HandlerResult, Handlers, RequestContext } from './http.js';
 import type { Hasher } from './secrets.js';
 import type { Store } from './store.js';
 
 type Out<S extends z.ZodType> = z.output<S>;
 
-type Ops = 'listAccounts' | 'createAccount' | 'updateAccount' | 'deleteAccount' | 'setAccountPassword' | 'getLoginSettings' | 'setLoginSettings';
+type Ops =
+  | 'listAccounts' | 'createAccount' | 'updateAccount' | 'deleteAccount' | 'setAccountPassword' | 'setOwnPassword' | 'getLoginSettings'
+  | 'setLoginSettings';
 
 export interface AccountDeps {
   store: Store;
@@ -150,6 +152,43 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
     return find(next.username);
   };
 
+  const changePassword = async (ctx: RequestContext & { session: S }, username: string): Promise<HandlerResult> => {
+    const body = ctx.body as Out<typeof PasswordChangeSchema>;
+    const self = username === ctx.session.username;
+    if (!self) requireManager(ctx.session, "set another account's password");
+    const current = find(username);
+    if (self && current.hasPassword) {
+      // your own: prove it is you (a stolen session alone cannot take the account over)
+      const given = body.currentPassword ?? '';
+      deps.rateLimit.take(ctx.address);
+      const ok = given !== '' && (await hasher.verify(accounts.passwordHash(username) as string, given));
+      if (!ok) {
+        const message = given === '' ? 'currentPassword: enter your current password' : 'currentPassword: this is not your current password';
+        throw validationError([{ field: 'currentPassword', rule: given === '' ? 'required' : 'matches', message }]);
+      }
+    }
+    const hash = await newPasswordHash(username, body.password, body.confirmNoPassword);
+    const at = clock().toISOString();
+    // every other session of the account ends (a password change is how you throw out whoever else is in)
+    const ended = accounts.sessionHashes(username).filter((h) => !(self && h === ctx.session.tokenHash));
+    const eventId = store.db.transaction(() => {
+      accounts.setPassword(username, hash, at, ctx.session.username);
+      for (const h of ended) store.deleteSession(h);
+      return store.audit({
+        at, actor: ctx.session.username, address: ctx.address, action: 'account.password', target: `admin:${username}`,
+        detail: { hasPassword: hash !== null, hadPassword: current.hasPassword, sessionsEnded: ended.length },
+      });
+    })();
+    for (const h of ended) hub.closeTagged(h);
+    hub.recheck();
+    if (ended.length) {
+      hub.publish({
+        type: 'token.changed', id: eventId, at, action: 'revoked', username, count: ended.length, by: ctx.session.username, address: ctx.address,
+      });
+    }
+    return { body: { account: view(find(username), ctx.session.username), signedOut: ended.length } };
+  };
+
   return {
     listAccounts: (ctx) => {
       const items = accounts.list().map((a) => view(a, ctx.session.username));
@@ -226,43 +265,8 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
       return {};
     },
 
-    setAccountPassword: async (ctx) => {
-      const { username } = ctx.params as Out<typeof USERNAME_PARAM>;
-      const body = ctx.body as Out<typeof PasswordChangeSchema>;
-      const self = username === ctx.session.username;
-      if (!self) requireManager(ctx.session, "set another account's password");
-      const current = find(username);
-      if (self && current.hasPassword) {
-        // your own: prove it is you (a stolen session alone cannot take the account over)
-        const given = body.currentPassword ?? '';
-        deps.rateLimit.take(ctx.address);
-        const ok = given !== '' && (await hasher.verify(accounts.passwordHash(username) as string, given));
-        if (!ok) {
-          const message = given === '' ? 'currentPassword: enter your current password' : 'currentPassword: this is not your current password';
-          throw validationError([{ field: 'currentPassword', rule: given === '' ? 'required' : 'matches', message }]);
-        }
-      }
-      const hash = await newPasswordHash(username, body.password, body.confirmNoPassword);
-      const at = clock().toISOString();
-      // every other session of the account ends (a password change is how you throw out whoever else is in)
-      const ended = accounts.sessionHashes(username).filter((h) => !(self && h === ctx.session.tokenHash));
-      const eventId = store.db.transaction(() => {
-        accounts.setPassword(username, hash, at, ctx.session.username);
-        for (const h of ended) store.deleteSession(h);
-        return store.audit({
-          at, actor: ctx.session.username, address: ctx.address, action: 'account.password', target: `admin:${username}`,
-          detail: { hasPassword: hash !== null, hadPassword: current.hasPassword, sessionsEnded: ended.length },
-        });
-      })();
-      for (const h of ended) hub.closeTagged(h);
-      hub.recheck();
-      if (ended.length) {
-        hub.publish({
-          type: 'token.changed', id: eventId, at, action: 'revoked', username, count: ended.length, by: ctx.session.username, address: ctx.address,
-        });
-      }
-      return { body: { account: view(find(username), ctx.session.username), signedOut: ended.length } };
-    },
+    setAccountPassword: (ctx) => changePassword(ctx, (ctx.params as Out<typeof USERNAME_PARAM>).username),
+    setOwnPassword: (ctx) => changePassword(ctx, ctx.session.username),
 
     getLoginSettings: (ctx) => {
       const a = find(ctx.session.username);

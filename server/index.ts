@@ -7,6 +7,7 @@ import { deleteMeta, getMeta, openDb } from './db.js';
 import { EventHub } from './events.js';
 import { authenticator, createHandlers, openApiJson } from './handlers.js';
 import { createHttp, gateManagement, registerRoutes } from './http.js';
+import { registerLoginPage } from './login-page.js';
 import { LockoutEngine } from './lockout.js';
 import { HotDeskStore } from './hotdesk.js';
 import { AdminAllowlistStore } from './admin-allowlist.js';
@@ -108,6 +109,8 @@ export async function startPbxServer(opts: PbxServerOptions): Promise<PbxServer>
     app.get(`${API_BASE}/openapi.json`, (_req, reply) => {
       reply.type('application/json; charset=utf-8').send(openApi);
     });
+    // issue 6: the PBX's own web login page (password or passkey; registers passkeys)
+    registerLoginPage(app, { serverName, rpId: webauthn.rpId });
 
     const host = opts.host ?? '127.0.0.1';
     await app.listen({ host, port: opts.port ?? 0 });

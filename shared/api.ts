@@ -782,10 +782,18 @@ export const routes = {
   setAccountPassword: route({
     operationId: 'setAccountPassword', method: 'PUT', path: `${API_BASE}/admin/accounts/{username}/password`,
     summary:
-      'Set a password: your own (with currentPassword), or another account\'s as an admin without a site limit. Every ' +
-      'other session of the account is signed out',
-    tag: 'admin', auth: 'session', roles: STAFF, params: USERNAME_PARAM, body: PasswordChangeSchema, status: 200,
+      'Set an account\'s password (an admin without a site limit; your own needs currentPassword, as with ' +
+      'PUT /admin/login-settings/password). Every other session of the account is signed out',
+    tag: 'admin', auth: 'session', forbidden: "set accounts' passwords", params: USERNAME_PARAM, body: PasswordChangeSchema, status: 200,
     response: PasswordChangeResponseSchema, errors: [401, 403, 404, 422],
+  }),
+  setOwnPassword: route({
+    operationId: 'setOwnPassword', method: 'PUT', path: `${API_BASE}/admin/login-settings/password`,
+    summary:
+      'Change your own password (currentPassword needed while you have one); every other session of your account is ' +
+      'signed out',
+    tag: 'admin', auth: 'session', roles: STAFF, body: PasswordChangeSchema, status: 200, response: PasswordChangeResponseSchema,
+    errors: [401, 422, 429],
   }),
   getLoginSettings: route({
     operationId: 'getLoginSettings', method: 'GET', path: `${API_BASE}/admin/login-settings`,
@@ -796,7 +804,7 @@ export const routes = {
     operationId: 'setLoginSettings', method: 'PUT', path: `${API_BASE}/admin/login-settings`,
     summary: 'Change your own username, email addresses, API access (admins) and token validity',
     tag: 'admin', auth: 'session', roles: STAFF, body: LoginSettingsWriteSchema, status: 200, response: AccountSchema,
-    ifMatch: true, etag: true, errors: [401, 403, 409, 412, 422, 428],
+    ifMatch: true, etag: true, errors: [401, 409, 412, 422, 428],
   }),
   listPasskeys: route({
     operationId: 'listPasskeys', method: 'GET', path: `${API_BASE}/admin/passkeys`,

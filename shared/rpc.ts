@@ -60,7 +60,17 @@ import {
 } from './hotdesk.js';
 import { AuditListSchema, AuditQuerySchema, AuditVerifySchema } from './audit.js';
 import { TokenListSchema, TokenRevokeRequestSchema, TokenRevokeResponseSchema } from './tokens.js';
+import { PasskeyDeleteRequestSchema, PasskeyDeleteResponseSchema, PasskeyListSchema } from './passkeys.js';
 import { AdminAllowlistSchema, AdminAllowlistWriteSchema } from './admin.js';
+import {
+  AccountCreateSchema,
+  AccountListSchema,
+  AccountSchema,
+  AccountUpdateSchema,
+  LoginSettingsWriteSchema,
+  PasswordChangeResponseSchema,
+  PasswordChangeSchema,
+} from './accounts.js';
 
 export const RPC_PREFIX = 'warden:';
 
@@ -178,6 +188,8 @@ export const ConnectionStatusSchema = z.object({
   message: z.string().nullable(),
   /** When offline: when the next retry happens (ms epoch). */
   retryAt: z.number().nullable(),
+  /** The connected account has no password (SPEC F5: the console warns loudly on every screen). */
+  noPassword: z.boolean(),
 });
 export type ConnectionStatus = z.infer<typeof ConnectionStatusSchema>;
 
@@ -212,7 +224,8 @@ export const channels = {
   },
   'profiles.delete': { input: z.object({ id: ProfileIdSchema }).strict(), output: Ok },
   'connection.connect': {
-    input: z.object({ profileId: ProfileIdSchema, password: z.string().min(1).max(256).optional() }).strict(),
+    /** password '' = the account has no password (SPEC F5's insecure default); chosen explicitly on the Connect screen. */
+    input: z.object({ profileId: ProfileIdSchema, password: z.string().max(256).optional() }).strict(),
     output: ConnectionStatusSchema,
   },
   'connection.disconnect': { input: Empty, output: ConnectionStatusSchema },
@@ -329,11 +342,35 @@ export const channels = {
   // ---- admin allowlist (issue 6) ----
   'admin.allowlist': { input: Empty, output: AdminAllowlistSchema },
   'admin.setAllowlist': { input: z.object({ etag: EtagSchema }).extend(AdminAllowlistWriteSchema.shape).strict(), output: AdminAllowlistSchema },
+  // ---- accounts and login settings (issue 6) ----
+  /** Every admin and receptionist account (admins; never a password or hash). */
+  'accounts.list': { input: Empty, output: AccountListSchema },
+  /** Create an account (admins without a site limit); emails as one `;`-separated text. */
+  'accounts.create': { input: AccountCreateSchema, output: AccountSchema },
+  /** Replace an account's settings (If-Match with its etag); update.username renames it. */
+  'accounts.update': {
+    input: z.object({ username: z.string().min(1).max(256), etag: EtagSchema, update: AccountUpdateSchema }).strict(),
+    output: AccountSchema,
+  },
+  'accounts.delete': { input: z.object({ username: z.string().min(1).max(256), etag: EtagSchema }).strict(), output: Ok },
+  /** Set a password (your own with currentPassword); every other session of that account is signed out. */
+  'accounts.setPassword': {
+    input: z.object({ username: z.string().min(1).max(256) }).extend(PasswordChangeSchema.shape).strict(),
+    output: PasswordChangeResponseSchema,
+  },
+  /** The console account's own login settings. */
+  'loginSettings.get': { input: Empty, output: AccountSchema },
+  'loginSettings.set': { input: z.object({ etag: EtagSchema }).extend(LoginSettingsWriteSchema.shape).strict(), output: AccountSchema },
   // ---- tokens (issue 6) ----
   /** The console account's login tokens on the PBX (never their values). */
   'tokens.list': { input: Empty, output: TokenListSchema },
   /** Revoke some, or all but the console's own ("sign out everywhere else"). */
   'tokens.revoke': { input: TokenRevokeRequestSchema, output: TokenRevokeResponseSchema },
+  // ---- passkeys (issue 6) ----
+  /** The console account's passkeys on the PBX (registered on the PBX's /login page; never a key). */
+  'passkeys.list': { input: Empty, output: PasskeyListSchema },
+  /** Delete some of them (ids from the list); unusable at once. */
+  'passkeys.delete': { input: PasskeyDeleteRequestSchema, output: PasskeyDeleteResponseSchema },
   // ---- audit log (issue 6) ----
   /** A page of the audit log, newest first (admins). */
   'audit.list': {

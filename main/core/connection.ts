@@ -11,6 +11,19 @@ import type { RouteDef } from '../../shared/api.js';
 
 export interface SecretAccess {
   get(key: string): Promise<string | null>;
+  /** Where the session token is kept between runs (optional: without them the token lives in memory only). */
+  set?(key: string, value: string): Promise<void>;
+  delete?(key: string): Promise<void>;
+}
+
+/** The keychain account under which a connection's session token is kept (with its expiry). */
+export function tokenKeyFor(profile: Profile, scope?: string): string {
+  return `pbx-token:${profile.id}:${profile.username}@${scope ?? profile.url}`;
+}
+
+/** Refresh a session this long before it expires: a fifth of its lifetime, at most 5 minutes, at least 2 s. */
+export function refreshLeadMs(lifetimeMs: number): number {
+  return Math.max(2000, Math.min(5 * 60_000, lifetimeMs / 5));
 }
 
 /** Options passed to every PbxClient the manager creates (tests shorten the timings). */
@@ -27,7 +40,7 @@ export function secretKeyFor(profile: Profile, scope?: string): string {
 }
 
 const DISCONNECTED: ConnectionStatus = {
-  state: 'disconnected', profileId: null, username: null, role: null, server: null, message: null, retryAt: null,
+  state: 'disconnected', profileId: null, username: null, role: null, server: null, message: null, retryAt: null, noPassword: false,
 };
 
 /** The message shown when re-login with the saved password is refused (the password changed on the PBX). */
@@ -45,6 +58,10 @@ export class ConnectionManager {
   private closeEvents: (() => void) | null = null;
   private status: ConnectionStatus = DISCONNECTED;
   private relogin: Promise<void> | null = null;
+  /** The current token's expiry (ms epoch) and the timer that refreshes it before then. */
+  private expiresAt: number | null = null;
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private tokenKey: string | null = null;
   /** Bumped whenever the current connection is replaced or dropped: late results of an older one are ignored. */
   private generation = 0;
   /** connect/disconnect run one at a time, in call order. */
@@ -104,14 +121,20 @@ export class ConnectionManager {
     let token: string | null = null;
     this.setStatus({ ...DISCONNECTED, state: 'connecting', profileId: profile.id, username: profile.username });
     try {
+      // '' is a real answer: the account has no password (chosen explicitly on the Connect screen)
       const password = typedPassword ?? (await this.secrets.get(key));
-      if (!password) {
+      if (password === null || password === undefined) {
         throw new AppError('secret_missing', `No password is saved for “${profile.name}”. Enter it to connect.`, 401);
       }
       client = new PbxClient({ baseUrl: profile.url, tls: profile.tls, ...this.clientOptions });
-      const session = (await client.call(routes.createSession, { body: { username: profile.username, password } })).data;
+      const tokenKey = tokenKeyFor(profile, secretScope);
+      // a session kept from an earlier run of this console (still valid on the PBX): no new login needed
+      const kept = typedPassword === undefined ? await this.keptSession(client, tokenKey, profile.username) : null;
+      const session = kept ?? (await client.call(routes.createSession, { body: { username: profile.username, password } })).data;
       token = session.token;
       const who = (await client.call(routes.getSession, { token })).data;
+      this.tokenKey = tokenKey;
+      this.sessionStarted(gen, token, session.expiresAt);
       this.client = client;
       this.profile = profile;
       this.secretKey = key;
@@ -119,7 +142,7 @@ export class ConnectionManager {
       this.token = token;
       this.setStatus({
         state: 'online', profileId: profile.id, username: session.username, role: session.role, server: who.server,
-        message: null, retryAt: null,
+        message: null, retryAt: null, noPassword: session.noPassword,
       });
       this.startEvents(gen, client);
       return this.status;
@@ -168,16 +191,17 @@ export class ConnectionManager {
     if (!client || !profile) return Promise.reject(notConnected());
     const attempt = (async () => {
       let password = this.typedPassword;
-      if (!password && key) password = await this.secrets.get(key).catch(() => null);
+      if (password === null && key) password = await this.secrets.get(key).catch(() => null);
       if (gen !== this.generation) throw notConnected();
-      if (!password) {
+      if (password === null) {
         const message = `No password is saved for “${profile.name}” any more; enter it to connect again`;
         this.giveUp(gen, profile, message);
         throw new AppError('secret_missing', message, 401);
       }
       let token: string;
+      let expiresAt: string;
       try {
-        token = (await client.call(routes.createSession, { body: { username: profile.username, password } })).data.token;
+        ({ token, expiresAt } = (await client.call(routes.createSession, { body: { username: profile.username, password } })).data);
       } catch (err) {
         if (err instanceof AppError && err.code === 'invalid_credentials' && gen === this.generation) {
           const message = refusedPasswordMessage(profile);
@@ -191,12 +215,107 @@ export class ConnectionManager {
         throw notConnected();
       }
       this.token = token;
+      this.sessionStarted(gen, token, expiresAt);
     })();
     const tracked = attempt.finally(() => {
       if (this.relogin === tracked) this.relogin = null;
     });
     this.relogin = tracked;
     return tracked;
+  }
+
+  /**
+   * The connected account itself changed on the PBX through this console (SPEC F5): a new username (renamed in
+   * its login settings), a new password (or none), so a later re-login uses what is true now. The caller keeps
+   * the saved profile and secret in step; `secretKey` is where the password is kept from now on.
+   */
+  accountChanged(change: { username?: string; password?: string; noPassword?: boolean; secretKey?: string }): ConnectionStatus {
+    if (!this.profile || (this.status.state !== 'online' && this.status.state !== 'offline')) return this.status;
+    if (change.username !== undefined) this.profile = { ...this.profile, username: change.username };
+    if (change.secretKey !== undefined) this.secretKey = change.secretKey;
+    if (change.password !== undefined) this.typedPassword = change.password;
+    const patch: Partial<ConnectionStatus> = {};
+    if (change.username !== undefined) patch.username = change.username;
+    if (change.noPassword !== undefined) patch.noPassword = change.noPassword;
+    if (Object.keys(patch).length) this.setStatus(patch);
+    return this.status;
+  }
+
+  /** The profile of the current connection (null when none). */
+  get currentProfile(): Profile | null {
+    return this.profile;
+  }
+
+  /**
+   * A session token kept in the keychain by an earlier run, if it is still valid on the PBX for this username;
+   * else null (and the kept copy is forgotten).
+   */
+  private async keptSession(client: PbxClient, tokenKey: string, username: string) {
+    const raw = await this.secrets.get(tokenKey).catch(() => null);
+    if (!raw) return null;
+    try {
+      const kept = JSON.parse(raw) as { token?: unknown; expiresAt?: unknown };
+      if (typeof kept.token !== 'string' || typeof kept.expiresAt !== 'string') throw new Error('not a kept session');
+      if (Date.parse(kept.expiresAt) - Date.now() < 2_000) throw new Error('expired');
+      const who = (await client.call(routes.getSession, { token: kept.token })).data;
+      if (who.username !== username) throw new Error('another account');
+      return { token: kept.token, expiresAt: who.expiresAt, username: who.username, role: who.role, noPassword: who.noPassword };
+    } catch {
+      await this.secrets.delete?.(tokenKey).catch(() => undefined);
+      return null;
+    }
+  }
+
+  /** A new token is in use: keep it in the keychain (best effort) and refresh it before it expires. */
+  private sessionStarted(gen: number, token: string, expiresAt: string): void {
+    if (gen !== this.generation) return;
+    this.expiresAt = Date.parse(expiresAt);
+    const key = this.tokenKey;
+    if (key) void this.secrets.set?.(key, JSON.stringify({ token, expiresAt })).catch(() => undefined);
+    this.scheduleRefresh(gen);
+  }
+
+  private scheduleRefresh(gen: number, inMs?: number): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
+    if (this.expiresAt === null) return;
+    const remaining = this.expiresAt - Date.now();
+    const delay = inMs ?? Math.max(0, remaining - refreshLeadMs(remaining));
+    this.refreshTimer = setTimeout(() => void this.refreshSession(gen), Math.min(delay, 2 ** 31 - 1));
+    this.refreshTimer.unref?.();
+  }
+
+  /**
+   * Exchange the token for a fresh one before it expires (POST /session/refresh), so a console left open never
+   * meets an expired session and no screen is lost. Refused (revoked meanwhile): log in again with the password.
+   * PBX unreachable: try again in 15 s (the session may still be valid when it is back).
+   */
+  async refreshSession(gen = this.generation): Promise<void> {
+    const client = this.client;
+    const token = this.token;
+    if (gen !== this.generation || !client || !token) return;
+    try {
+      const next = (await client.call(routes.refreshSession, { token })).data;
+      if (gen !== this.generation) {
+        await client.call(routes.deleteSession, { token: next.token }).catch(() => undefined);
+        return;
+      }
+      this.token = next.token;
+      this.sessionStarted(gen, next.token, next.expiresAt);
+      // the stream opened with the old token was ended by the PBX; it reopens with the new one
+    } catch (err) {
+      if (gen !== this.generation) return;
+      if (err instanceof AppError && err.code === 'unauthorized') {
+        await this.reauthenticate().catch(() => undefined);
+        return;
+      }
+      this.scheduleRefresh(gen, 15_000);
+    }
+  }
+
+  /** When the current token expires (ms epoch), null when not connected. */
+  get sessionExpiresAt(): number | null {
+    return this.expiresAt;
   }
 
   /** Drop the connection for good after a failed re-login; the status keeps the profile and says why. */
@@ -262,6 +381,10 @@ export class ConnectionManager {
 
   private clearState(): void {
     this.generation++;
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
+    this.expiresAt = null;
+    this.tokenKey = null;
     this.client = null;
     this.token = null;
     this.typedPassword = null;
@@ -276,11 +399,14 @@ export class ConnectionManager {
     this.closeEvents = null;
     const client = this.client;
     const token = this.token;
+    const tokenKey = this.tokenKey;
     this.clearState();
     if (client) {
       if (token) await client.call(routes.deleteSession, { token }).catch(() => undefined);
       client.close();
     }
+    // logged out: the kept copy is worthless now
+    if (tokenKey) await this.secrets.delete?.(tokenKey).catch(() => undefined);
   }
 }
 

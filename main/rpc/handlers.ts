@@ -146,6 +146,51 @@ export async function autoConnectEmbedded(services: ConsoleServices, log: (line:
   );
 }
 
+/**
+ * The console's own account changed on the PBX (renamed, or a new password): keep the saved profile, the saved
+ * password and the live connection in step, so the next re-login (token expiry) and the next start still work.
+ * Best effort after the PBX said yes: a failure here is said in the connection's note, never thrown.
+ */
+export async function followOwnAccount(services: ConsoleServices, change: { username?: string; password?: string | null }): Promise<void> {
+  const { connection } = services;
+  const profile = connection.currentProfile;
+  if (!profile) return;
+  const scope = scopeFor(services, profile);
+  const oldKey = secretKeyFor(profile, scope);
+  try {
+    if (change.username !== undefined && change.username !== profile.username) {
+      const renamed: Profile = { ...profile, username: change.username };
+      const newKey = secretKeyFor(renamed, scope);
+      if (profile.kind === 'embedded') services.profiles.upsertEmbedded(profile.url, change.username);
+      else {
+        const { kind: _kind, ...input } = renamed;
+        services.profiles.save(input);
+      }
+      const saved = change.password === undefined ? await services.secrets.get(oldKey).catch(() => null) : null;
+      if (saved) await services.secrets.set(newKey, saved);
+      await services.secrets.delete(oldKey).catch(() => undefined);
+      connection.accountChanged({ username: change.username, secretKey: newKey });
+    }
+    if (change.password !== undefined) {
+      const key = secretKeyFor({ ...profile, username: change.username ?? profile.username }, scope);
+      if (change.password === null) {
+        await services.secrets.delete(key).catch(() => undefined);
+        connection.accountChanged({ password: '', noPassword: true });
+      } else {
+        connection.accountChanged({ password: change.password, noPassword: false });
+        await services.secrets.set(key, change.password);
+      }
+    }
+  } catch (err) {
+    connection.annotate(`Your account was changed on the PBX, but the saved connection could not be updated: ${reasonOf(err)}`);
+  }
+}
+
+/** The `;`-separated text the PBX reads (the RPC schema already parsed and normalised the entries). */
+function emailText(emails: string[] | undefined): string | undefined {
+  return emails === undefined ? undefined : emails.join('; ');
+}
+
 export function createHandlers(services: ConsoleServices): Handlers {
   const { connection } = services;
   return {
@@ -249,8 +294,41 @@ export function createHandlers(services: ConsoleServices): Handlers {
     'hotdesk.passwords': async () => (await connection.call(routes.getHotDeskPasswords, {})).data,
     'admin.allowlist': async () => (await connection.call(routes.getAdminAllowlist, {})).data,
     'admin.setAllowlist': async ({ etag, ...body }) => (await connection.call(routes.setAdminAllowlist, { ifMatch: etag, body })).data,
+    'accounts.list': async () => (await connection.call(routes.listAccounts, {})).data,
+    'accounts.create': async ({ emails, ...rest }) => {
+      const body = { ...rest, ...(emails !== undefined ? { emails: emailText(emails) } : {}) };
+      return (await connection.call(routes.createAccount, { body })).data;
+    },
+    'accounts.update': async ({ username, etag, update }) => {
+      const account = (
+        await connection.call(routes.updateAccount, { params: { username }, ifMatch: etag, body: { ...update, emails: emailText(update.emails) } })
+      ).data;
+      if (account.you) await followOwnAccount(services, { username: account.username });
+      return account;
+    },
+    'accounts.delete': async ({ username, etag }) => {
+      await connection.call(routes.deleteAccount, { params: { username }, ifMatch: etag });
+      return { ok: true as const };
+    },
+    'accounts.setPassword': async ({ username, ...body }) => {
+      // your own password has its own route (receptionists change theirs too); another account's is for admins
+      const own = connection.getStatus().username === username;
+      const res = own
+        ? (await connection.call(routes.setOwnPassword, { body })).data
+        : (await connection.call(routes.setAccountPassword, { params: { username }, body })).data;
+      if (res.account.you) await followOwnAccount(services, { password: body.password });
+      return res;
+    },
+    'loginSettings.get': async () => (await connection.call(routes.getLoginSettings, {})).data,
+    'loginSettings.set': async ({ etag, emails, ...rest }) => {
+      const account = (await connection.call(routes.setLoginSettings, { ifMatch: etag, body: { ...rest, emails: emailText(emails) } })).data;
+      await followOwnAccount(services, { username: account.username });
+      return account;
+    },
     'tokens.list': async () => (await connection.call(routes.listTokens, {})).data,
     'tokens.revoke': async (body) => (await connection.call(routes.revokeTokens, { body })).data,
+    'passkeys.list': async () => (await connection.call(routes.listPasskeys, {})).data,
+    'passkeys.delete': async (body) => (await connection.call(routes.deletePasskeys, { body })).data,
     'audit.list': async (query) => (await connection.call(routes.listAudit, { query })).data,
     'audit.verify': async () => (await connection.call(routes.verifyAudit, {})).data,
     'audit.export': async (query) => {

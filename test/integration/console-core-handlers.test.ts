@@ -47,7 +47,12 @@ describe('connection.connect with a typed password', () => {
   it('saves a typed password that worked; the status has no message', async () => {
     const res = await router.handle('connection.connect', { profileId: 'test-pbx', password: pbx.adminPassword });
     expect(res).toMatchObject({ ok: true, value: { state: 'online', message: null } });
-    expect([...values.values()]).toEqual([pbx.adminPassword]);
+    const keys = [...values.keys()];
+    expect(keys.filter((k) => k.startsWith('pbx-password:')).map((k) => values.get(k))).toEqual([pbx.adminPassword]);
+    // and the session token is kept too (issue 6), with its expiry; never the password in it
+    const kept = keys.filter((k) => k.startsWith('pbx-token:'));
+    expect(kept).toHaveLength(1);
+    expect(JSON.parse(values.get(kept[0]!)!)).toMatchObject({ token: services.connection.sessionToken, expiresAt: expect.any(String) });
   });
 
   it('stays connected when the password cannot be saved (typed error), and the status says why', async () => {

@@ -246,6 +246,12 @@ describe('own login settings and password', () => {
     const rec2 = (await pbx2.login('reception', 'new desk password 1')).json.token;
     const other = await pbx2.api('PUT', '/api/v1/admin/accounts/admin/password', { token: rec2, body: { password: 'x'.repeat(12) } });
     expect(other.status).toBe(403);
+    // her own goes through her login settings (the current password needed)
+    const own = await pbx2.api('PUT', '/api/v1/admin/login-settings/password', {
+      token: rec2, body: { password: 'newer desk password 2', currentPassword: 'new desk password 1' },
+    });
+    expect(own.status, own.text).toBe(200);
+    expect((await pbx2.login('reception', 'newer desk password 2')).status).toBe(201);
   });
 });
 

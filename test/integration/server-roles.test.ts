@@ -38,7 +38,7 @@ const RECEPTIONIST_ROUTES = [
   // issue 6: every account refreshes its session, sees and changes its own login settings and password, and
   // has passkeys of its own
   'refreshSession',
-  'setAccountPassword',
+  'setOwnPassword',
   'getLoginSettings',
   'setLoginSettings',
   'listPasskeys',

@@ -16,7 +16,7 @@ interface FakePbx {
   server: http.Server;
   log: string[];
   /** Per route "METHOD path": what to do instead of the normal answer. */
-  faults: Map<string, 'drop' | 'garbage' | 'error500'>;
+  faults: Map<string, 'drop' | 'garbage' | 'error500' | 'unauthorized-once'>;
   openStreams(): number;
   connections(): Promise<number>;
 }
@@ -45,11 +45,27 @@ async function fakePbx(): Promise<FakePbx> {
     if (fault === 'drop') return req.socket.destroy();
     if (fault === 'garbage') return json(res, 200, { nope: true });
     if (fault === 'error500') return json(res, 500, { error: { code: 'internal', message: 'boom' } });
+    if (fault === 'unauthorized-once') {
+      faults.delete(route);
+      return json(res, 401, { error: { code: 'unauthorized', message: 'session expired' } });
+    }
     switch (route) {
-      case 'POST /api/v1/session':
-        return json(res, 201, { token: `token-${++n}-abcdefghijklmnop`, expiresAt: new Date(Date.now() + 3600_000).toISOString(), role: 'admin', username: 'admin' });
+      case 'POST /api/v1/session': {
+        // an empty password is "this account has no password" (SPEC F5's insecure default)
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          const { username, password } = JSON.parse(body || '{}') as { username?: string; password?: string };
+          log.push(`login ${username ?? '?'} ${password === '' ? '(no password)' : '(password)'}`);
+          json(res, 201, {
+            token: `token-${++n}-abcdefghijklmnop`, expiresAt: new Date(Date.now() + 3600_000).toISOString(), role: 'admin',
+            username: username ?? 'admin', noPassword: password === '',
+          });
+        });
+        return;
+      }
       case 'GET /api/v1/session':
-        return json(res, 200, { username: 'admin', role: 'admin', expiresAt: new Date(Date.now() + 3600_000).toISOString(), server: 'Fake PBX' });
+        return json(res, 200, { username: 'admin', role: 'admin', expiresAt: new Date(Date.now() + 3600_000).toISOString(), server: 'Fake PBX', noPassword: false, via: 'token' });
       case 'DELETE /api/v1/session':
         res.writeHead(204);
         return res.end();
@@ -185,5 +201,34 @@ describe('ConnectionManager online state', () => {
     expect(statuses.map((s) => s.state)).toEqual(['connecting', 'online', 'offline', 'online']);
     expect(pbx.openStreams()).toBe(1); // the stream never dropped: the call alone brought it back
     await manager.disconnect(false);
+  });
+});
+
+describe('ConnectionManager and an account without a password (SPEC F5)', () => {
+  it('connects with an explicit empty password, says so in the status, signs in again with it; a new password clears it', async () => {
+    const pbx = await fakePbx();
+    const { manager, statuses, profile } = setup(pbx.url, { secret: null });
+    const status = await manager.connect(profile, '');
+    expect(status).toMatchObject({ state: 'online', noPassword: true });
+    expect(pbx.log).toContain('login admin (no password)');
+    // the session ends: the re-login sends the empty password again (nothing is saved for it)
+    pbx.faults.set('GET /api/v1/sites', 'unauthorized-once');
+    await manager.call(routes.listSites);
+    expect(pbx.log.filter((l) => l === 'login admin (no password)')).toHaveLength(2);
+    // a password was set through the console, and the account renamed: status and re-login follow
+    manager.accountChanged({ password: 'a new long password', noPassword: false });
+    manager.accountChanged({ username: 'root' });
+    expect(manager.getStatus()).toMatchObject({ state: 'online', noPassword: false, username: 'root' });
+    expect(statuses.at(-1)).toMatchObject({ noPassword: false, username: 'root' });
+    pbx.faults.set('GET /api/v1/sites', 'unauthorized-once');
+    await manager.call(routes.listSites);
+    expect(pbx.log.at(-2)).toBe('login root (password)');
+    await manager.disconnect(false);
+  });
+
+  it('without a typed password and nothing saved, it asks for one (secret_missing), as before', async () => {
+    const pbx = await fakePbx();
+    const { manager, profile } = setup(pbx.url, { secret: null });
+    await expect(manager.connect(profile)).rejects.toMatchObject({ code: 'secret_missing' });
   });
 });

@@ -22,6 +22,7 @@ const token = (over: Partial<Token>): Token =>
     id: '0123456789abcdef',
     type: 'session',
     username: 'admin',
+    createdWith: 'password',
     createdAt: '2026-11-01T10:00:00.000Z',
     createdFrom: '127.0.0.2',
     createdUserAgent: 'curl/8.5.0',

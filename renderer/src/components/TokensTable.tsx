@@ -1,21 +1,27 @@
-// "Used tokens" (issue 6 / SPEC F5): the account's sign-ins — login tokens today (document icon), passkeys
-// later (key icon) — with when, from which address and with which program each was created and last used,
-// when it expires, and "This console" on the session the console itself uses.
+// "Used tokens" (issue 6 / SPEC F5): the account's sign-ins — login tokens (document icon) and passkeys (key
+// icon, with their names) — with when, from which address and with which program each was created and last
+// used, when it expires, and "This console" on the session the console itself uses. The token rows come from
+// the screen; the passkeys are fetched here (again whenever the screen reloads its tokens, which it does on
+// every `token.changed` event — the PBX announces passkey registrations and deletions with it too).
 //
 // Select rows (Space, Shift+click or Shift+↑/↓ for a range, Ctrl+A for all, ↑/↓ between the rows) and "Sign
-// out selected…", or "Sign out everywhere else…"; both ask first in a dialog that says how many and whether
-// this console's own session is among them (the console then signs in again with the saved password). After
-// it: a done line, the list reloads, and focus goes back to the button or, when that is gone, to the heading.
-import { Fragment, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+// out selected…" (tokens) / "Delete selected…" (passkeys) / "Remove selected…" (both), or "Sign out everywhere
+// else…" (tokens only); each asks first in a dialog that says how many and whether this console's own session
+// is among them (the console then signs in again with the saved password). After it: a done line, the list
+// reloads, and focus goes back to the button or, when that is gone, to the heading.
+import { Fragment, useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { ErrorBody } from '../../../shared/errors';
-import { errorBody } from '../api';
+import { call, errorBody } from '../api';
 import { pruneSelection } from '../lib/lockouts';
 import { absoluteTime } from '../lib/time';
 import {
   countWords,
+  deletedSentence,
   emptyRangeSelection,
   extendRange,
   KIND_LABEL,
+  passkeyRow,
+  removeVerb,
   revokedSentence,
   setAll,
   toggleOne,
@@ -23,6 +29,7 @@ import {
   type CredentialKind,
   type CredentialRow,
   sameOrigin,
+  sortRows,
   type RangeSelection,
 } from '../lib/tokens';
 import { SelectAllCheckbox, SelectionBar, tableKeys, type Selection } from './BulkTableSection';
@@ -58,8 +65,28 @@ function useRangeSelection(keys: readonly string[]): Selection<string> & { range
 
 type Asking = { which: 'selected'; rows: CredentialRow[] } | { which: 'others'; rows: CredentialRow[] };
 
+/** The account's passkeys as rows, loaded again each time `reloadWith` changes (the screen's token rows). */
+function usePasskeyRows(reloadWith: unknown): { rows: CredentialRow[]; error: ErrorBody | null; reload: () => void } {
+  const [state, setState] = useState<{ rows: CredentialRow[]; error: ErrorBody | null }>({ rows: [], error: null });
+  const [again, setAgain] = useState(0);
+  useEffect(() => {
+    let live = true;
+    call('passkeys.list', {})
+      .then((res) => {
+        if (live) setState({ rows: res.items.map(passkeyRow), error: null });
+      })
+      .catch((e: unknown) => {
+        if (live) setState((s) => ({ ...s, error: errorBody(e) }));
+      });
+    return () => {
+      live = false;
+    };
+  }, [reloadWith, again]);
+  return { ...state, reload: () => setAgain((n) => n + 1) };
+}
+
 export function TokensTable({
-  rows,
+  rows: tokenRows,
   now,
   online,
   revoke,
@@ -68,9 +95,11 @@ export function TokensTable({
   rows: readonly CredentialRow[];
   now: number;
   online: boolean;
-  /** Sign out these rows, or every one but this console's; the list reloads after it. */
+  /** Sign out these token rows, or every one but this console's; the list reloads after it. */
   revoke: (what: { rows: CredentialRow[] } | { allExceptCurrent: true }) => Promise<RevokeResult>;
 }) {
+  const passkeys = usePasskeyRows(tokenRows);
+  const rows = sortRows([...tokenRows, ...passkeys.rows]);
   const ids = useId();
   const titleId = `${ids}-title`;
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -81,7 +110,9 @@ export function TokensTable({
   const [done, setDone] = useState<string | null>(null);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const { selected } = selection;
-  const others = rows.filter((r) => !r.current);
+  // "Sign out everywhere else" is about login tokens; the count beside the title about every row
+  const others = rows.filter((r) => r.kind === 'token' && !r.current);
+  const notThisConsole = rows.filter((r) => !r.current).length;
 
   const ask = (a: Asking) => {
     setError(null);
@@ -94,10 +125,26 @@ export function TokensTable({
     setBusy(true);
     setError(null);
     try {
-      const res = await revoke(asking.which === 'others' ? { allExceptCurrent: true } : { rows: asking.rows });
+      const lines: string[] = [];
+      if (asking.which === 'others') {
+        const res = await revoke({ allExceptCurrent: true });
+        lines.push(revokedSentence(res.revoked, res.currentRevoked));
+      } else {
+        const tokens = asking.rows.filter((r) => r.kind === 'token');
+        const keys = asking.rows.filter((r) => r.kind === 'passkey');
+        if (keys.length > 0) {
+          const res = await call('passkeys.delete', { ids: keys.map((r) => r.id) });
+          passkeys.reload();
+          lines.push(deletedSentence(res.deleted, keys.length));
+        }
+        if (tokens.length > 0) {
+          const res = await revoke({ rows: tokens });
+          lines.unshift(revokedSentence(res.revoked, res.currentRevoked));
+        }
+      }
       selection.clear();
       setAsking(null);
-      setDone(revokedSentence(res.revoked, res.currentRevoked));
+      setDone(lines.join(' '));
     } catch (e) {
       setError(errorBody(e));
     } finally {
@@ -132,11 +179,11 @@ export function TokensTable({
         <span className="count" role="status">
           {rows.length === 0
             ? ''
-            : others.length === rows.length
+            : notThisConsole === rows.length
               ? countWords(rows)
-              : others.length === 0
+              : notThisConsole === 0
                 ? 'Only this console is signed in'
-                : `${countWords(rows)}, ${others.length} besides this console`}
+                : `${countWords(rows)}, ${notThisConsole} besides this console`}
         </span>
         <div className="section-actions">
           <button
@@ -151,15 +198,19 @@ export function TokensTable({
         </div>
       </div>
       <p className="muted tokens-intro">
-        Each sign-in of this account to the PBX: when, from which address and with which program it was created and last
-        used. Signing one out ends it at once.
+        Each sign-in of this account to the PBX — login tokens and passkeys: when, from which address and with which
+        program it was created and last used. Signing a token out or deleting a passkey takes effect at once. Passkeys are
+        registered on the PBX&apos;s own login page.
       </p>
+      {passkeys.error ? (
+        <ErrorNotice error={{ ...passkeys.error, message: `The passkeys could not be loaded: ${passkeys.error.message}` }} />
+      ) : null}
 
       {selected.size > 0 ? (
         <SelectionBar
           label="Selected tokens"
           count={selected.size}
-          action={`Sign out selected (${selected.size})…`}
+          action={`${removeVerb(rows.filter((r) => selected.has(r.key)))} selected (${selected.size})…`}
           onAction={() => ask({ which: 'selected', rows: rows.filter((r) => selected.has(r.key)) })}
           onClear={selection.clear}
           busy={busy}
@@ -195,7 +246,9 @@ export function TokensTable({
                 const Icon = KIND_ICON[r.kind];
                 const checked = selected.has(r.key);
                 const open = expanded.has(r.key);
-                const name = `${KIND_LABEL[r.kind].toLowerCase()} ${r.id}${r.current ? ' (this console)' : ''}`;
+                const name = r.passkey
+                  ? `passkey ${r.passkey.name}`
+                  : `${KIND_LABEL[r.kind].toLowerCase()} ${r.id}${r.current ? ' (this console)' : ''}`;
                 return (
                   <Fragment key={r.key}>
                     <tr className={`${checked ? 'checked' : ''}${r.current ? ' current' : ''}`} data-key={r.key}>
@@ -212,10 +265,11 @@ export function TokensTable({
                         />
                       </td>
                       <td className="c-kind">
-                        <span className="kind-name">
+                        <span className="kind-name" data-kind={r.kind}>
                           <Icon />
                           {KIND_LABEL[r.kind]}
                         </span>
+                        {r.passkey ? <span className="passkey-name">{r.passkey.name}</span> : null}
                         {r.current ? <span className="badge badge-current">This console</span> : null}
                       </td>
                       <td>
@@ -255,8 +309,18 @@ export function TokensTable({
                         <td />
                         <td colSpan={7}>
                           <dl>
-                            <dt>Token id</dt>
+                            <dt>{r.kind === 'passkey' ? 'Passkey id' : 'Token id'}</dt>
                             <dd className="mono">{r.id}</dd>
+                            {r.passkey ? (
+                              <>
+                                <dt>Authenticator model (AAGUID)</dt>
+                                <dd className="mono">{r.passkey.aaguid}</dd>
+                                <dt>Transports</dt>
+                                <dd>{r.passkey.transports.length ? r.passkey.transports.join(', ') : 'Not reported'}</dd>
+                                <dt>Synced (backed up)</dt>
+                                <dd>{r.passkey.backedUp ? 'Yes' : 'No'}</dd>
+                              </>
+                            ) : null}
                             <dt>Created</dt>
                             <dd>{`${absoluteTime(r.createdAt)} from ${r.createdFrom ?? 'an unknown address'}`}</dd>
                             <dt>Created with</dt>
@@ -324,10 +388,12 @@ function Origin({ address, userAgent }: { address: string | null; userAgent: str
 /** How many of the rows to sign out the confirmation names. */
 const LISTED = 5;
 
-/** "Login token from 127.0.0.3 (curl 8.5)", "… — this console". */
+/** "Login token from 127.0.0.3 (curl 8.5)", "… — this console", "Passkey “Office laptop” registered from …". */
 function rowSummary(r: CredentialRow): string {
   const ua = userAgentName(r.createdUserAgent);
-  return `${KIND_LABEL[r.kind]} from ${r.createdFrom ?? 'an unknown address'}${ua ? ` (${ua})` : ''}${r.current ? ' — this console' : ''}`;
+  const from = `from ${r.createdFrom ?? 'an unknown address'}${ua ? ` (${ua})` : ''}`;
+  if (r.passkey) return `Passkey “${r.passkey.name}” registered ${from}`;
+  return `${KIND_LABEL[r.kind]} ${from}${r.current ? ' — this console' : ''}`;
 }
 
 function ConfirmRevoke({
@@ -350,7 +416,9 @@ function ConfirmRevoke({
   const n = asking.rows.length;
   const what = countWords(asking.rows);
   const includesCurrent = asking.which === 'selected' && asking.rows.some((r) => r.current);
-  const title = asking.which === 'others' ? 'Sign out everywhere else?' : `Sign out ${what}?`;
+  const verb = removeVerb(asking.rows);
+  const title = asking.which === 'others' ? 'Sign out everywhere else?' : `${verb} ${what}?`;
+  const keys = asking.rows.filter((r) => r.kind === 'passkey').length;
   return (
     <ModalDialog title={title} className="tokens-dialog" onClose={onClose} fallbackFocus={fallbackFocus}>
       {() => (
@@ -365,7 +433,11 @@ function ConfirmRevoke({
                 ))}
                 {n > LISTED ? <li>{`and ${n - LISTED} more`}</li> : null}
               </ul>
-              <p>{`${n === 1 ? 'It stops' : 'They stop'} working at once; a browser or program that uses ${n === 1 ? 'it' : 'one of them'} must sign in again.`}</p>
+              {keys === n ? (
+                <p>{`${n === 1 ? 'It no longer signs' : 'They no longer sign'} anyone in, at once. To use ${n === 1 ? 'that authenticator' : 'those authenticators'} again, register ${n === 1 ? 'it' : 'them'} again on the PBX's login page.`}</p>
+              ) : (
+                <p>{`${n === 1 ? 'It stops' : 'They stop'} working at once; a browser or program that uses ${n === 1 ? 'it' : 'one of them'} must sign in again.${keys > 0 ? ` The ${keys === 1 ? 'passkey no longer signs' : `${keys} passkeys no longer sign`} anyone in.` : ''}`}</p>
+              )}
             </>
           )}
           {includesCurrent ? (
@@ -379,8 +451,18 @@ function ConfirmRevoke({
           ) : null}
           {error ? <ErrorNotice error={error} /> : null}
           <ConfirmActions
-            yes={asking.which === 'others' ? `Yes, sign out ${n === 1 ? 'the other' : `all ${n} others`}` : n === 1 ? 'Yes, sign it out' : `Yes, sign out all ${n}`}
-            enterDoes="signs out"
+            yes={
+              asking.which === 'others'
+                ? `Yes, sign out ${n === 1 ? 'the other' : `all ${n} others`}`
+                : verb === 'Sign out'
+                  ? n === 1
+                    ? 'Yes, sign it out'
+                    : `Yes, sign out all ${n}`
+                  : n === 1
+                    ? `Yes, ${verb.toLowerCase()} it`
+                    : `Yes, ${verb.toLowerCase()} all ${n}`
+            }
+            enterDoes={verb === 'Sign out' || asking.which === 'others' ? 'signs out' : verb === 'Delete' ? 'deletes' : 'removes'}
             onYes={onYes}
             onCancel={onClose}
             busy={busy}

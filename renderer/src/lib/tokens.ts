@@ -3,8 +3,9 @@
 // readable name for a user agent ("Chrome on Linux", "curl 8.5", "PBX Warden console"), the order of the rows,
 // the range selection of the checkboxes (Shift+click, Shift+↑/↓), and the sentences of the confirmations.
 import type { Token } from '../../../shared/tokens';
+import type { Passkey } from '../../../shared/passkeys';
 
-/** What signs an account in: a login token (a session) today; passkeys (WebAuthn) are the second kind to come. */
+/** What signs an account in: a login token (a session), or a passkey (WebAuthn, registered on the PBX's /login page). */
 export type CredentialKind = 'token' | 'passkey';
 
 export const KIND_LABEL: Record<CredentialKind, string> = { token: 'Login token', passkey: 'Passkey' };
@@ -26,6 +27,8 @@ export interface CredentialRow {
   expiresAt: string | null;
   /** The session this console uses. */
   current: boolean;
+  /** A passkey's name, its authenticator model (AAGUID), transports and whether it is synced (backed up). */
+  passkey?: { name: string; aaguid: string; transports: string[]; backedUp: boolean };
 }
 
 /**
@@ -46,6 +49,24 @@ export function tokenRow(t: Token): CredentialRow {
     lastUsedUserAgent: onlySignIn ? t.createdUserAgent : t.lastUsedUserAgent,
     expiresAt: t.expiresAt,
     current: t.current,
+  };
+}
+
+/** A passkey as a row: never expires; "Not used yet" until its first sign-in. */
+export function passkeyRow(p: Passkey): CredentialRow {
+  return {
+    key: `passkey:${p.id}`,
+    kind: 'passkey',
+    id: p.id,
+    createdAt: p.createdAt,
+    createdFrom: p.createdFrom,
+    createdUserAgent: p.createdUserAgent,
+    lastUsedAt: p.lastUsedAt,
+    lastUsedFrom: p.lastUsedFrom,
+    lastUsedUserAgent: p.lastUsedUserAgent,
+    expiresAt: null,
+    current: false,
+    passkey: { name: p.name, aaguid: p.aaguid, transports: p.transports, backedUp: p.backedUp },
   };
 }
 
@@ -177,6 +198,20 @@ export function countWords(rows: readonly CredentialRow[]): string {
   if (kinds.size === 1 && kinds.has('token')) return plural(rows.length, 'login token');
   if (kinds.size === 1 && kinds.has('passkey')) return plural(rows.length, 'passkey');
   return plural(rows.length, 'sign-in');
+}
+
+/** What removing these rows is called: tokens are signed out, passkeys deleted, both together removed. */
+export function removeVerb(rows: readonly CredentialRow[]): 'Sign out' | 'Delete' | 'Remove' {
+  const kinds = new Set(rows.map((r) => r.kind));
+  return kinds.size === 1 && kinds.has('passkey') ? 'Delete' : kinds.has('passkey') ? 'Remove' : 'Sign out';
+}
+
+/** The line after a deletion of passkeys (alone, or after the sentence of the tokens signed out with them). */
+export function deletedSentence(deleted: number, asked: number): string {
+  if (deleted === 0) return 'Nothing to delete: those passkeys were already gone.';
+  const n = plural(deleted, 'passkey');
+  const gone = deleted < asked ? ` (${asked - deleted} had already been deleted)` : '';
+  return `Deleted ${n}${gone}. ${deleted === 1 ? 'It no longer signs' : 'They no longer sign'} anyone in.`;
 }
 
 /** The line after a revocation. */

@@ -8,7 +8,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ErrorBody } from '../../../shared/errors';
 import { call, errorBody } from '../api';
+import { AccountsSection } from '../components/AccountsSection';
 import { AdminAllowlistEditor } from '../components/AdminAllowlistEditor';
+import { LoginSettingsSection } from '../components/LoginSettingsSection';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { TokensTable, type RevokeResult } from '../components/TokensTable';
 import { subscribeEvents } from '../lib/events';
@@ -75,9 +77,13 @@ export function AdminSecurityScreen({ onlineEpoch, online }: Props) {
       <div className="toolbar lockouts-toolbar">
         <div className="toolbar-title">
           <h1 id="security-title">Admin security</h1>
-          <p className="muted">Where this account is signed in to the PBX, and signing those sessions out.</p>
+          <p className="muted">
+            Your login settings and password, where your account is signed in{admin ? '; who may manage this PBX, and its accounts' : ''}.
+          </p>
         </div>
       </div>
+
+      <LoginSettingsSection online={online} />
 
       {list.error ? (
         <div className="security-error">
@@ -97,6 +103,9 @@ export function AdminSecurityScreen({ onlineEpoch, online }: Props) {
       ) : null}
 
       {admin ? <AdminAllowlistEditor key={onlineEpoch} online={online} /> : null}
+
+      {/* not keyed by the online epoch: an edit in progress survives the PBX going away (they reload when it is back) */}
+      {admin ? <AccountsSection online={online} /> : null}
     </main>
   );
 }

@@ -242,7 +242,8 @@ function ProfileCard({
     setError(null);
     try {
       const input: { profileId: string; password?: string } = { profileId: profile.id };
-      if (withPassword) input.password = withPassword;
+      // '' = the account has no password (chosen with its own button below, never by an empty Enter)
+      if (withPassword !== undefined) input.password = withPassword;
       const status = await call('connection.connect', input);
       if (status.state === 'online') {
         setPassword('');
@@ -256,7 +257,9 @@ function ProfileCard({
         // Say which password was refused: the one saved earlier (nothing was typed) or the one just typed.
         setError({
           ...body,
-          message: withPassword
+          message: withPassword === ''
+            ? `${profile.name} refused ${profile.username} without a password: this account has one. Type it and try again.`
+            : withPassword
             ? `Wrong username or password: ${profile.name} refused this password for ${profile.username}. Check it and try again.`
             : `Wrong username or password: ${profile.name} refused the saved password for ${profile.username}. Type the current password below.`,
         });
@@ -350,6 +353,13 @@ function ProfileCard({
           <button type="submit" className="btn primary" disabled={busy}>
             Connect
           </button>
+          {/* SPEC F5: an account may have no password (the insecure default); connecting so is a choice, and the
+              console then warns on every screen until a password is set. */}
+          {password === '' ? (
+            <button type="button" className="link-btn small" disabled={busy} onClick={() => void connect('')}>
+              This account has no password
+            </button>
+          ) : null}
         </form>
       ) : null}
     </article>

@@ -9,6 +9,7 @@ import { useEffect, useState } from 'react';
 import type { ConnectionStatus } from '../../../shared/rpc';
 import { call, errorBody } from '../api';
 import { ErrorIcon } from '../components/icons';
+import { NoPasswordBanner } from '../components/NoPasswordBanner';
 import { useNow } from '../lib/time';
 import { RoleContext } from '../lib/role';
 import { lockedCount, useLockouts } from '../lib/lockouts';
@@ -123,6 +124,7 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
         </div>
       ) : null}
       {!online ? <ConnectionBanner status={status} onStatus={onStatus} /> : null}
+      <NoPasswordBanner username={status.username} noPassword={status.noPassword} online={online} />
       <RoleContext.Provider value={status.role}>
         {current === 'reception' ? (
           <ReceptionScreen onlineEpoch={onlineEpoch} online={online} />
