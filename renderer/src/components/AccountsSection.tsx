@@ -29,10 +29,10 @@ import {
 import { subscribeEvents } from '../lib/events';
 import { TOKEN_VALIDITY_DEFAULT_MINUTES } from '../../../shared/accounts';
 import { ApiAccessField, EmailsField, fieldErrors, SitesField, ValidityField, type ValidityDraft } from './AccountFields';
-import { ChangePasswordDialog } from './ChangePasswordDialog';
+import { ChangePasswordDialog, PasswordRules } from './ChangePasswordDialog';
 import { ErrorLine, ErrorNotice } from './ErrorNotice';
 import { DoneStatus, Field } from './Field';
-import { CheckIcon, CrossIcon, DotIcon, ErrorIcon } from './icons';
+import { ErrorIcon } from './icons';
 import { ConfirmActions, ModalDialog } from './ModalDialog';
 import { PolicyConflict } from './PolicyConflict';
 import { SecretInput } from './SecretInput';
@@ -441,17 +441,7 @@ function AccountDialog({
                     <label htmlFor={`${ids}-pw2`}>Type the password again</label>
                     <input id={`${ids}-pw2`} type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} aria-invalid={(confirm !== '' && confirm !== pw) || undefined} />
                   </div>
-                  <ul id={`${ids}-rules`} className="rules rules-column" aria-label="Rules for the password">
-                    {rules.map((r) => (
-                      <li key={r.rule} className={`rule ${r.met === null ? 'rule-pending' : r.met ? 'rule-met' : 'rule-unmet'}`}>
-                        {r.met === null ? <DotIcon /> : r.met ? <CheckIcon /> : <CrossIcon />}
-                        <span>
-                          {r.label}
-                          <span className="rule-state">{r.met === null ? '' : r.met ? ' — OK' : ' — not yet'}</span>
-                        </span>
-                      </li>
-                    ))}
-                  </ul>
+                  <PasswordRules id={`${ids}-rules`} rules={rules} what="the password" />
                   <p className="field-hint">Give it to the person in person or by phone; the console never shows it again.</p>
                   <button type="button" className="link-btn small no-password-link" onClick={() => setNoPassword(true)}>
                     Create it without a password…

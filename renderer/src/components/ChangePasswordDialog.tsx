@@ -6,7 +6,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { ErrorBody } from '../../../shared/errors';
 import { call, errorBody } from '../api';
-import { passwordFormProblem, passwordRules } from '../lib/accounts';
+import { passwordFormProblem, passwordRules, type PasswordRule } from '../lib/accounts';
 import { fieldErrors } from './AccountFields';
 import { ErrorNotice } from './ErrorNotice';
 import { CheckIcon, CrossIcon, DotIcon, ErrorIcon } from './icons';
@@ -152,17 +152,7 @@ export function ChangePasswordDialog({
               onChange={(e) => setConfirm(e.target.value)}
             />
           </div>
-          <ul id={`${ids}-rules`} className="rules rules-column account-rules" aria-label="Rules for the new password">
-            {rules.map((r) => (
-              <li key={r.rule} className={`rule ${r.met === null ? 'rule-pending' : r.met ? 'rule-met' : 'rule-unmet'}`}>
-                {r.met === null ? <DotIcon /> : r.met ? <CheckIcon /> : <CrossIcon />}
-                <span>
-                  {r.label}
-                  <span className="rule-state">{r.met === null ? '' : r.met ? ' — OK' : ' — not yet'}</span>
-                </span>
-              </li>
-            ))}
-          </ul>
+          <PasswordRules id={`${ids}-rules`} rules={rules} what="the new password" className="account-rules" />
           {tried && problem ? (
             <p className="field-error" role="alert">
               <ErrorIcon /> <span>{problem}</span>
@@ -221,5 +211,22 @@ export function ChangePasswordDialog({
         </form>
       )}
     </ModalDialog>
+  );
+}
+
+/** The password rules while typing: met, not yet, or not decided until something is typed. */
+export function PasswordRules({ id, rules, what, className }: { id: string; rules: readonly PasswordRule[]; what: string; className?: string }) {
+  return (
+    <ul id={id} className={`rules rules-column${className ? ` ${className}` : ''}`} aria-label={`Rules for ${what}`}>
+      {rules.map((r) => (
+        <li key={r.rule} className={`rule ${r.met === null ? 'rule-pending' : r.met ? 'rule-met' : 'rule-unmet'}`}>
+          {r.met === null ? <DotIcon /> : r.met ? <CheckIcon /> : <CrossIcon />}
+          <span>
+            {r.label}
+            <span className="rule-state">{r.met === null ? '' : r.met ? ' — OK' : ' — not yet'}</span>
+          </span>
+        </li>
+      ))}
+    </ul>
   );
 }
