@@ -35,6 +35,8 @@ export interface AccountDeps {
   allowlist: AdminAllowlistStore;
   /** Per-address budget of password checks (a current-password check counts like a login). */
   rateLimit: { take(address: string): void };
+  /** A failed password check: the auth log row and the address lockout counter. */
+  loginFailure: (ctx: RequestContext, kind: 'admin_login', reason: string) => void;
 }
 
 interface AccountSession {
@@ -64,6 +66,14 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
     }
   };
 
+  /** End the live streams of an account (its tokens' and its HTTP Basic ones), under its old and new name. */
+  const endStreams = (...names: string[]): void => {
+    for (const n of new Set(names)) {
+      for (const h of accounts.sessionHashes(n)) hub.closeTagged(h);
+      hub.closeTagged(`basic:${n}`);
+    }
+  };
+
   const find = (username: string): StoredAccount => {
     const a = accounts.get(username);
     if (!a) throw new AppError('not_found', `No account named “${username}”`, 404);
@@ -73,12 +83,12 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
   const stale = (username: string, you: string): AppError => {
     const now = accounts.get(username);
     return new AppError('precondition_failed', `The account “${username}” was changed in the meantime; review it and try again`, 412, undefined,
-      now ? { current: view(now, you), currentEtag: accountEtag(now.username, now.version) } : undefined);
+      now ? { current: view(now, you), currentEtag: accountEtag(now) } : undefined);
   };
 
   const checkIfMatch = (ctx: RequestContext, a: StoredAccount, you: string): void => {
     const tags = (ctx.ifMatch ?? '').split(',').map((t) => t.trim());
-    if (!tags.includes('*') && !tags.includes(accountEtag(a.username, a.version))) throw stale(a.username, you);
+    if (!tags.includes('*') && !tags.includes(accountEtag(a))) throw stale(a.username, you);
   };
 
   /** Field checks the schemas cannot make alone (they need the stored sites and accounts). */
@@ -163,6 +173,8 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
       deps.rateLimit.take(ctx.address);
       const ok = given !== '' && (await hasher.verify(accounts.passwordHash(username) as string, given));
       if (!ok) {
+        // a wrong guess counts on the address like a failed login (a stolen session is no free guessing oracle)
+        if (given !== '') deps.loginFailure(ctx, 'admin_login', 'wrong_current_password');
         const message = given === '' ? 'currentPassword: enter your current password' : 'currentPassword: this is not your current password';
         throw validationError([{ field: 'currentPassword', rule: given === '' ? 'required' : 'matches', message }]);
       }
@@ -172,13 +184,14 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
     // every other session of the account ends (a password change is how you throw out whoever else is in)
     const ended = accounts.sessionHashes(username).filter((h) => !(self && h === ctx.session.tokenHash));
     const eventId = store.db.transaction(() => {
-      accounts.setPassword(username, hash, at, ctx.session.username);
+      if (!accounts.setPassword(username, hash, at, ctx.session.username)) return null; // renamed or deleted meanwhile
       for (const h of ended) store.deleteSession(h);
       return store.audit({
         at, actor: ctx.session.username, address: ctx.address, action: 'account.password', target: `admin:${username}`,
         detail: { hasPassword: hash !== null, hadPassword: current.hasPassword, sessionsEnded: ended.length },
       });
     })();
+    if (eventId === null) throw new AppError('not_found', `No account named “${username}” (it was renamed or deleted meanwhile)`, 404);
     for (const h of ended) hub.closeTagged(h);
     hub.recheck();
     if (ended.length) {
@@ -221,7 +234,7 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
       })();
       if (!created) taken([{ field: 'username', rule: 'unique', message: `username: an account named “${settings.username}” already exists` }]);
       const a = find(settings.username);
-      return { status: 201, body: view(a, ctx.session.username), etag: accountEtag(a.username, a.version) };
+      return { status: 201, body: view(a, ctx.session.username), etag: accountEtag(a) };
     },
 
     updateAccount: (ctx) => {
@@ -233,11 +246,13 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
       const next: AccountSettings = { ...body, sites: normaliseSites(body.sites) };
       const a = applySettings(ctx, ctx.session, current, next, 'account.update');
       // a role or site change applies from the account's next request; its live streams reopen with the new scope
-      if (a.role !== current.role || JSON.stringify(a.sites) !== JSON.stringify(current.sites)) {
-        for (const h of accounts.sessionHashes(a.username)) hub.closeTagged(h);
+      // a role, site or name change applies from the account's next request; its live streams (token and HTTP
+      // Basic ones) end now and reopen with the new scope and name
+      if (a.role !== current.role || JSON.stringify(a.sites) !== JSON.stringify(current.sites) || a.username !== current.username) {
+        endStreams(current.username, a.username);
       }
       const you = ctx.session.username === username ? a.username : ctx.session.username;
-      return { body: view(a, you), etag: accountEtag(a.username, a.version) };
+      return { body: view(a, you), etag: accountEtag(a) };
     },
 
     deleteAccount: (ctx) => {
@@ -262,6 +277,7 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
       })();
       if (!ok) throw stale(username, ctx.session.username);
       for (const h of sessions) hub.closeTagged(h);
+      hub.closeTagged(`basic:${username}`);
       return {};
     },
 
@@ -270,7 +286,7 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
 
     getLoginSettings: (ctx) => {
       const a = find(ctx.session.username);
-      return { body: view(a, ctx.session.username), etag: accountEtag(a.username, a.version) };
+      return { body: view(a, ctx.session.username), etag: accountEtag(a) };
     },
 
     setLoginSettings: (ctx) => {
@@ -279,7 +295,7 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
       const body = ctx.body as Out<typeof LoginSettingsWriteSchema>;
       const next: AccountSettings = { ...body, role: current.role, sites: current.sites };
       const a = applySettings(ctx, ctx.session, current, next, 'account.login_settings');
-      return { body: view(a, a.username), etag: accountEtag(a.username, a.version) };
+      return { body: view(a, a.username), etag: accountEtag(a) };
     },
   };
 }

@@ -82,8 +82,9 @@ function fromRow(r: Row): StoredAccount {
 }
 
 /** An account's ETag: names the resource (a hash of the username, which may hold any character) and its version. */
-export function accountEtag(username: string, version: number): string {
-  return `"acct-${createHash('sha256').update(username).digest('hex').slice(0, 10)}-${version}"`;
+export function accountEtag(a: { username: string; version: number; createdAt: string }): string {
+  // the creation time too: a deleted and re-created account of the same name is another resource
+  return `"acct-${createHash('sha256').update(`${a.username}\n${a.createdAt}`).digest('hex').slice(0, 10)}-${a.version}"`;
 }
 
 export function accountResource(a: StoredAccount, opts: { you: string; allowlistEmpty: boolean }): Account {
@@ -105,7 +106,7 @@ export function accountResource(a: StoredAccount, opts: { you: string; allowlist
     updatedBy: a.updatedBy,
     warnings,
     you: a.username === opts.you,
-    etag: accountEtag(a.username, a.version),
+    etag: accountEtag(a),
   };
 }
 
@@ -166,10 +167,10 @@ export class AccountStore {
     return true;
   }
 
-  setPassword(username: string, hash: string | null, at: string, by: string): void {
-    this.db
+  setPassword(username: string, hash: string | null, at: string, by: string): boolean {
+    return this.db
       .prepare('UPDATE admins SET password_hash = ?, password_set_at = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE username = ?')
-      .run(hash, hash === null ? null : at, at, by, username);
+      .run(hash, hash === null ? null : at, at, by, username).changes === 1;
   }
 
   passwordHash(username: string): string | null {

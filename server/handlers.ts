@@ -77,6 +77,9 @@ export interface Session {
   role: Role;
   /** A session token, or HTTP Basic (API access on; tokenHash is then "basic:<username>"). */
   via: 'token' | 'basic';
+  /** How the token was made (password, passkey, refresh; "basic" for HTTP Basic) and when. */
+  method: string;
+  createdAt: string;
   /** The sites this account may see and act on; null = every site. */
   sites: string[] | null;
   expiresAt: string;
@@ -190,7 +193,10 @@ export function authenticator(deps: AppDeps) {
     const password = decoded.slice(colon + 1);
     let admin = deps.store.getAdmin(username);
     const cached = basicOk.get(key);
-    const fresh = cached !== undefined && cached.until > now && admin?.passwordHash === cached.passwordHash;
+    // a remembered header is still refused from an address banned since (no hashing: the ban check only)
+    const fresh =
+      cached !== undefined && cached.until > now && admin?.passwordHash === cached.passwordHash &&
+      deps.lockout.check({ extension: null, credential: null, address: ctx.address, userAgent: ctx.userAgent }).ok;
     if (!fresh) {
       basicOk.delete(key);
       await loginGate(ctx);
@@ -213,8 +219,8 @@ export function authenticator(deps: AppDeps) {
     }
     ctx.reply.removeHeader('www-authenticate');
     return {
-      username: admin.username, role: admin.role, via: 'basic', sites: admin.sites, expiresAt: new Date(now).toISOString(),
-      tokenHash: `basic:${admin.username}`,
+      username: admin.username, role: admin.role, via: 'basic', method: 'basic', createdAt: new Date(now).toISOString(), sites: admin.sites,
+      expiresAt: new Date(now).toISOString(), tokenHash: `basic:${admin.username}`,
     };
   };
 
@@ -244,7 +250,9 @@ export function authenticator(deps: AppDeps) {
       deps.store.touchSession(tokenHash, now.toISOString(), ctx.address, ua);
     }
     ctx.reply.removeHeader('www-authenticate');
-    return { username: s.username, role: s.role, via: 'token', sites: s.sites, expiresAt: s.expiresAt, tokenHash };
+    return {
+      username: s.username, role: s.role, via: 'token', method: s.method, createdAt: s.createdAt, sites: s.sites, expiresAt: s.expiresAt, tokenHash,
+    };
   };
 }
 
@@ -762,9 +770,9 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       return { body: csv, headers: { 'content-disposition': `attachment; filename="audit-${stamp}.csv"`, 'x-total-count': String(total) } };
     },
     ...passkeyHandlers<Session>({
-      store, hub, clock, rpId: deps.webauthn.rpId, rpName: deps.webauthn.rpName, loginGate, loginFailure, issueSession,
+      store, hub, clock, rpId: deps.webauthn.rpId, rpName: deps.webauthn.rpName, rateLimit: deps.rateLimit, loginGate, loginFailure, issueSession,
     }),
-    ...accountHandlers<Session>({ store, hub, clock, hasher, allowlist: deps.allowlist, rateLimit: deps.rateLimit }),
+    ...accountHandlers<Session>({ store, hub, clock, hasher, allowlist: deps.allowlist, rateLimit: deps.rateLimit, loginFailure }),
     ...hotdeskHandlers<Session>({
       store, hub, hotdesk: deps.hotdesk, hasher, lockout, clock, inScope, deviceGate, deviceFailure, voicemailPinMatches,
       rejected: () => new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403),
@@ -790,6 +798,9 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     },
 
     refreshSession: (ctx) => {
+      if (ctx.session.via === 'basic') {
+        throw new AppError('conflict', 'There is no session to refresh: this request was made with HTTP Basic (log in with POST /session for a token)', 409);
+      }
       const body = issueSession(ctx, ctx.session.username, 'refresh', ctx.session.tokenHash);
       // the old token's live streams carry on under the new one (no gap; the console keeps its screen)
       hub.retag(ctx.session.tokenHash, sha256Hex(body.token));

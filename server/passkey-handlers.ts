@@ -35,6 +35,8 @@ export interface PasskeyDeps {
   /** The WebAuthn relying party: its id (a host name, e.g. "localhost") and the name browsers show. */
   rpId: string;
   rpName: string;
+  /** Per-address budget of credential work (sign-in options make a challenge each). */
+  rateLimit: { take(address: string): void };
   /** Banned address / rate limit, before any credential work (throws the answer of a wrong password). */
   loginGate: (ctx: RequestContext) => Promise<void>;
   /** A failed sign-in: the auth log row and the address lockout counter. */
@@ -55,6 +57,9 @@ export const PASSKEY_LOGIN_REJECTED = 'The passkey was not accepted; sign in wit
 /** Algorithms offered: ES256, EdDSA, RS256 (what authenticators actually make). */
 const ALGORITHMS = [-7, -8, -257];
 
+/** How recent a sign-in must be to register a passkey. */
+const FRESH_SIGN_IN_MS = 10 * 60_000;
+
 /** The clientDataJSON's challenge (base64url), or null when it cannot be read. */
 function challengeOf(clientDataJSON: string): string | null {
   try {
@@ -72,7 +77,9 @@ function b64urlCanon(s: string): string {
   return s.replace(/=+$/, '');
 }
 
-export function passkeyHandlers<S extends { username: string; role: Role; tokenHash: string }>(
+export function passkeyHandlers<
+  S extends { username: string; role: Role; tokenHash: string; via: 'token' | 'basic'; method: string; createdAt: string },
+>(
   deps: PasskeyDeps,
 ): Pick<Handlers<S>, PasskeyOps> {
   const { store, hub, clock, rpId, rpName } = deps;
@@ -96,11 +103,33 @@ export function passkeyHandlers<S extends { username: string; role: Role; tokenH
   /** The expected origin; 422 naming the relying party id when the page was not opened with that host name. */
   const expectedOrigin = (ctx: RequestContext): string => {
     const h = hostOf(ctx);
-    if (h && h.hostname === rpId) return h.origin;
+    // the page must be the PBX's own: its host name and the port this request came in on (another web page on the
+    // same host, e.g. localhost:3000, is another origin and never gets a PBX token)
+    const port = String(ctx.req.socket.localPort ?? '');
+    const hostPort = h ? new URL(h.origin).port || '80' : '';
+    if (h && h.hostname === rpId && hostPort === port) return h.origin;
     const message =
       `Host: passkeys on this PBX work only with the host name "${rpId}" (its WebAuthn relying party id); ` +
       `open the login page as http://${rpId}:<port>/login${h ? `, not with "${h.hostname}"` : ''}`;
     throw new AppError('validation_failed', message, 422, [{ field: 'Host', rule: 'rp_id', message }]);
+  };
+
+  /**
+   * A new passkey is a new way into the account that a password change does not end, so it needs a sign-in of
+   * the last 10 minutes with the password or a passkey (or HTTP Basic, which proves the password each time):
+   * a stolen, older or refreshed token alone cannot plant one.
+   */
+  const requireFreshSignIn = (session: S): void => {
+    if (session.via === 'basic') return;
+    const fresh =
+      (session.method === 'password' || session.method === 'passkey') &&
+      clock().getTime() - Date.parse(session.createdAt) <= FRESH_SIGN_IN_MS;
+    if (fresh) return;
+    throw new AppError(
+      'unauthorized',
+      'To register a passkey, sign in again with your password (on this page) first: it needs a sign-in of the last 10 minutes',
+      401,
+    );
   };
 
   const responseInvalid = (reason: string): AppError => {
@@ -133,6 +162,7 @@ export function passkeyHandlers<S extends { username: string; role: Role; tokenH
     },
 
     passkeyRegistrationOptions: async (ctx) => {
+      requireFreshSignIn(ctx.session);
       expectedOrigin(ctx);
       const username = ctx.session.username;
       const options = await generateRegistrationOptions({
@@ -153,6 +183,7 @@ export function passkeyHandlers<S extends { username: string; role: Role; tokenH
 
     registerPasskey: async (ctx) => {
       const { name, response } = ctx.body as z.output<typeof PasskeyRegistrationRequestSchema>;
+      requireFreshSignIn(ctx.session);
       const origin = expectedOrigin(ctx);
       const username = ctx.session.username;
       const challenge = challengeOf(response.response.clientDataJSON);
@@ -214,6 +245,8 @@ export function passkeyHandlers<S extends { username: string; role: Role; tokenH
     },
 
     passkeyLoginOptions: async (ctx) => {
+      // a challenge costs memory until it expires: options are rate-limited per address like a sign-in
+      deps.rateLimit.take(ctx.address);
       expectedOrigin(ctx);
       const options = await generateAuthenticationOptions({ rpID: rpId, allowCredentials: [], userVerification: 'required', timeout: 120_000 });
       challenges.add(options.challenge, 'login', null);

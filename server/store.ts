@@ -401,7 +401,7 @@ export class Store {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.findSessionStmt = db.prepare(
-      `SELECT s.token_hash, s.username, a.role, ${SITES_COLUMN('a.username')} AS sites, s.expires_at, s.last_used_at,
+      `SELECT s.token_hash, s.username, a.role, ${SITES_COLUMN('a.username')} AS sites, s.expires_at, s.last_used_at, s.created_at, s.method,
               s.last_used_from, s.last_used_ua
        FROM sessions s JOIN admins a ON a.username = s.username WHERE s.token_hash = ?`,
     );
@@ -821,6 +821,8 @@ export class Store {
         lastUsedAt: string | null;
         lastUsedFrom: string | null;
         lastUsedUa: string | null;
+        createdAt: string;
+        method: string;
       }
     | undefined {
     const row = this.findSessionStmt.get(tokenHash) as
@@ -833,6 +835,8 @@ export class Store {
           last_used_at: string | null;
           last_used_from: string | null;
           last_used_ua: string | null;
+          created_at: string;
+          method: string;
         }
       | undefined;
     return row
@@ -845,6 +849,8 @@ export class Store {
           lastUsedAt: row.last_used_at,
           lastUsedFrom: row.last_used_from,
           lastUsedUa: row.last_used_ua,
+          createdAt: row.created_at,
+          method: row.method,
         }
       : undefined;
   }

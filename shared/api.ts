@@ -750,7 +750,7 @@ export const routes = {
     operationId: 'refreshSession', method: 'POST', path: `${API_BASE}/session/refresh`,
     summary:
       'Exchange the current (still valid) token for a new one with a fresh validity; the old token is revoked at once',
-    tag: 'auth', auth: 'session', roles: STAFF, status: 201, response: SessionResponseSchema, errors: [401],
+    tag: 'auth', auth: 'session', roles: STAFF, status: 201, response: SessionResponseSchema, errors: [401, 409],
   }),
   listAccounts: route({
     operationId: 'listAccounts', method: 'GET', path: `${API_BASE}/admin/accounts`,

@@ -280,7 +280,8 @@ export class ConnectionManager {
     this.refreshTimer = null;
     if (this.expiresAt === null) return;
     const remaining = this.expiresAt - Date.now();
-    const delay = inMs ?? Math.max(0, remaining - refreshLeadMs(remaining));
+    // at least 5 s apart: a console clock far ahead of the PBX's would otherwise refresh in a tight loop
+    const delay = inMs ?? Math.max(5_000, remaining - refreshLeadMs(remaining));
     this.refreshTimer = setTimeout(() => void this.refreshSession(gen), Math.min(delay, 2 ** 31 - 1));
     this.refreshTimer.unref?.();
   }
@@ -340,10 +341,21 @@ export class ConnectionManager {
     const gen = this.generation;
     try {
       let result;
+      const sent = this.token;
       try {
-        result = await client.call(def, { ...opts, token: this.token });
+        result = await client.call(def, { ...opts, token: sent });
       } catch (err) {
         if (!(err instanceof AppError && err.code === 'unauthorized')) throw err;
+        // refreshed while this call was under way: try once with the new token before logging in again
+        if (this.token !== sent && this.token !== null) {
+          try {
+            result = await client.call(def, { ...opts, token: this.token });
+            this.markOnline(gen);
+            return result;
+          } catch (again) {
+            if (!(again instanceof AppError && again.code === 'unauthorized')) throw again;
+          }
+        }
         await this.reauthenticate();
         result = await client.call(def, { ...opts, token: this.token });
       }

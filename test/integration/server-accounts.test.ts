@@ -264,8 +264,10 @@ describe('HTTP Basic (API access)', () => {
     const on = await basic('admin', adminPw);
     expect(on.status, on.text).toBe(200);
     expect(on.json).toMatchObject({ username: 'admin', via: 'basic' });
-    // a Basic client can call any admin route
+    // a Basic client can call any admin route, but has no session to refresh or log out of
     expect((await basic('admin', adminPw, '/api/v1/admin/accounts')).status).toBe(200);
+    const refresh = await httpRequest(`${pbx.url}/api/v1/session/refresh`, { method: 'POST', headers: { authorization: basicHeader('admin', adminPw) } });
+    expect(refresh.status).toBe(409);
 
     for (let i = 0; i < 10; i++) expect((await basic('admin', `wrong-${i}`, '/api/v1/session', '127.0.0.6')).status).toBe(401);
     const bans = await pbx.api('GET', '/api/v1/lockouts/addresses');

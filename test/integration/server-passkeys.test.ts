@@ -23,7 +23,7 @@ let port: string;
 let origin: string;
 
 beforeAll(async () => {
-  pbx = await startTestPbx();
+  pbx = await startTestPbx({ credentialRate: { max: 1000, windowMs: 10_000 } }) // many sign-ins from one address in a few seconds;
   port = new URL(pbx.url).port;
   origin = `http://localhost:${port}`;
 });
@@ -161,6 +161,10 @@ describe('passkeys', () => {
     expect(errorOf(r).message).toContain('"localhost"');
     const lo = await call('POST', '/api/v1/session/passkey-options', { token: null, body: {}, host: `127.0.0.1:${port}` });
     expect(lo.status).toBe(422);
+    // the right host name on another port is another web page (another origin): refused too
+    const otherPort = await call('POST', '/api/v1/session/passkey-options', { token: null, body: {}, host: 'localhost:3000' });
+    expect(otherPort.status).toBe(422);
+    expect(errorOf(otherPort).details?.[0]).toMatchObject({ field: 'Host', rule: 'rp_id' });
 
     // registration made on another origin (the browser says where it was): refused naming the origin
     const auth = new SoftAuthenticator();
@@ -241,6 +245,17 @@ describe('passkeys', () => {
     const presenceOnly = await passkeyLogin(auth.get(await loginOptions(from), origin, { flags: FLAG_UP, signCount: 100 }), { from });
     expect(presenceOnly.status).toBe(401);
     expect((await passkeyLogin(auth.get(await loginOptions(from), origin, { signCount: 101 }), { from })).status).toBe(201);
+  });
+
+  it('registering needs a sign-in of the last 10 minutes: a refreshed (or stolen, older) token alone cannot plant a passkey', async () => {
+    const fresh = (await pbx.login()).json.token;
+    const refreshed = await call<{ token: string }>('POST', '/api/v1/session/refresh', { token: fresh, body: {} });
+    expect(refreshed.status, refreshed.text).toBe(201);
+    const r = await call('POST', '/api/v1/admin/passkeys/registration-options', { token: refreshed.json.token, body: {} });
+    expect(r.status).toBe(401);
+    expect(errorOf(r).message).toMatch(/sign in again with your password/);
+    // the console's session is untouched by the refusal
+    expect((await call('GET', '/api/v1/session', { token: refreshed.json.token })).status).toBe(200);
   });
 
   it('bad bodies get a 422 naming the field', async () => {
