@@ -162,23 +162,29 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
     return find(next.username);
   };
 
+  /**
+   * The current password of `username`, for a change a stolen session must not make alone (a new password, a
+   * new username). Rate-limited; a wrong one counts on the address like a failed login. 422 naming the field.
+   */
+  const proveCurrentPassword = async (ctx: RequestContext, username: string, given: string | undefined): Promise<void> => {
+    const text = given ?? '';
+    if (text === '') {
+      throw validationError([{ field: 'currentPassword', rule: 'required', message: 'currentPassword: enter your current password' }]);
+    }
+    deps.rateLimit.take(ctx.address);
+    if (await hasher.verify(accounts.passwordHash(username) as string, text)) return;
+    // a wrong guess counts on the address like a failed login (a stolen session is no free guessing oracle)
+    deps.loginFailure(ctx, 'admin_login', 'wrong_current_password');
+    throw validationError([{ field: 'currentPassword', rule: 'matches', message: 'currentPassword: this is not your current password' }]);
+  };
+
   const changePassword = async (ctx: RequestContext & { session: S }, username: string): Promise<HandlerResult> => {
     const body = ctx.body as Out<typeof PasswordChangeSchema>;
     const self = username === ctx.session.username;
     if (!self) requireManager(ctx.session, "set another account's password");
     const current = find(username);
-    if (self && current.hasPassword) {
-      // your own: prove it is you (a stolen session alone cannot take the account over)
-      const given = body.currentPassword ?? '';
-      deps.rateLimit.take(ctx.address);
-      const ok = given !== '' && (await hasher.verify(accounts.passwordHash(username) as string, given));
-      if (!ok) {
-        // a wrong guess counts on the address like a failed login (a stolen session is no free guessing oracle)
-        if (given !== '') deps.loginFailure(ctx, 'admin_login', 'wrong_current_password');
-        const message = given === '' ? 'currentPassword: enter your current password' : 'currentPassword: this is not your current password';
-        throw validationError([{ field: 'currentPassword', rule: given === '' ? 'required' : 'matches', message }]);
-      }
-    }
+    // your own: prove it is you (a stolen session alone cannot take the account over)
+    if (self && current.hasPassword) await proveCurrentPassword(ctx, username, body.currentPassword);
     const hash = await newPasswordHash(username, body.password, body.confirmNoPassword);
     const at = clock().toISOString();
     // every other session of the account ends (a password change is how you throw out whoever else is in)
@@ -205,7 +211,7 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
   return {
     listAccounts: (ctx) => {
       const items = accounts.list().map((a) => view(a, ctx.session.username));
-      return { body: { items, total: items.length } };
+      return { body: { items, total: items.length, sites: store.listSites() } };
     },
 
     createAccount: async (ctx) => {
@@ -289,10 +295,11 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
       return { body: view(a, ctx.session.username), etag: accountEtag(a) };
     },
 
-    setLoginSettings: (ctx) => {
+    setLoginSettings: async (ctx) => {
       const current = find(ctx.session.username);
       checkIfMatch(ctx, current, ctx.session.username);
-      const body = ctx.body as Out<typeof LoginSettingsWriteSchema>;
+      const { currentPassword, ...body } = ctx.body as Out<typeof LoginSettingsWriteSchema>;
+      if (body.username !== current.username && current.hasPassword) await proveCurrentPassword(ctx, current.username, currentPassword);
       const next: AccountSettings = { ...body, role: current.role, sites: current.sites };
       const a = applySettings(ctx, ctx.session, current, next, 'account.login_settings');
       return { body: view(a, a.username), etag: accountEtag(a) };

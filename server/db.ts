@@ -477,6 +477,12 @@ const MIGRATIONS: Migration[] = [
   ) STRICT;
   CREATE INDEX IF NOT EXISTS passkeys_by_user ON passkeys (username);
   `,
+
+  // 16: each account's WebAuthn user handle, random and kept with the account (it follows a rename; a new
+  // account that takes an old name gets a new one). Made on the account's first passkey registration.
+  (db) => {
+    if (!hasColumn(db, 'admins', 'webauthn_id')) db.exec('ALTER TABLE admins ADD COLUMN webauthn_id TEXT');
+  },
 ];
 
 /** Recompute pin_policy_versions.implies_current of one kind after its policy changed (few rows). */

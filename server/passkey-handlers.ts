@@ -170,7 +170,7 @@ export function passkeyHandlers<
         rpID: rpId,
         userName: username,
         userDisplayName: username,
-        userID: webauthnUserId(username),
+        userID: webauthnUserId(store.db, username),
         attestationType: 'none',
         timeout: 120_000,
         excludeCredentials: passkeys.of(username).map((p) => ({ id: p.credentialId, transports: p.transports })),

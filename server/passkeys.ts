@@ -1,5 +1,5 @@
 // Issue 6 / SPEC F5 — the passkey store (table `passkeys`, migration 15) and the in-memory WebAuthn challenges.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
 import type { Passkey } from '../shared/passkeys.js';
 
@@ -8,11 +8,21 @@ export function passkeyShortId(credentialId: string): string {
   return createHash('sha256').update(credentialId, 'utf8').digest('hex').slice(0, 16);
 }
 
-/** The WebAuthn user handle of an account: stable, derived from the username (no personal data in clear). */
-export function webauthnUserId(username: string): Uint8Array<ArrayBuffer> {
-  const digest = createHash('sha256').update(`pbx-warden user\u0000${username}`, 'utf8').digest();
-  const out = new Uint8Array(new ArrayBuffer(digest.length));
-  out.set(digest);
+/**
+ * The WebAuthn user handle of an account: 32 random bytes made on its first passkey and kept with the account
+ * (admins.webauthn_id, migration 16). It follows a rename and is never reused by a new account of an old name,
+ * so an authenticator never confuses two accounts (it replaces a credential of the same handle).
+ */
+export function webauthnUserId(db: Db, username: string): Uint8Array<ArrayBuffer> {
+  let id = db.prepare('SELECT webauthn_id FROM admins WHERE username = ?').pluck().get(username) as string | null | undefined;
+  if (!id) {
+    const fresh = randomBytes(32).toString('base64url');
+    db.prepare('UPDATE admins SET webauthn_id = coalesce(webauthn_id, ?) WHERE username = ?').run(fresh, username);
+    id = (db.prepare('SELECT webauthn_id FROM admins WHERE username = ?').pluck().get(username) as string | null | undefined) ?? fresh;
+  }
+  const bytes = Buffer.from(id, 'base64url');
+  const out = new Uint8Array(new ArrayBuffer(bytes.length));
+  out.set(bytes);
   return out;
 }
 
@@ -88,6 +98,12 @@ export class PasskeyStore {
 
   of(username: string): StoredPasskey[] {
     const rows = this.db.prepare('SELECT * FROM passkeys WHERE username = ? ORDER BY created_at DESC, short_id').all(username) as Row[];
+    return rows.map(fromRow);
+  }
+
+  /** Every account's passkeys (the configuration export, issue 7). */
+  all(): StoredPasskey[] {
+    const rows = this.db.prepare('SELECT * FROM passkeys ORDER BY username, created_at DESC, short_id').all() as Row[];
     return rows.map(fromRow);
   }
 

@@ -3,7 +3,7 @@
 // site scope, admin email addresses separated by ";", the API access flag (HTTP Basic) and how long a login
 // token stays valid.
 import { z } from 'zod';
-import { RoleSchema, SiteIdSchema } from './domain.js';
+import { RoleSchema, SiteIdSchema, SiteSchema } from './domain.js';
 
 export const USERNAME_MAX = 64;
 
@@ -168,7 +168,14 @@ export const AccountSchema = z
   .meta({ id: 'Account' });
 export type Account = z.infer<typeof AccountSchema>;
 
-export const AccountListSchema = z.object({ items: z.array(AccountSchema), total: z.number().int() }).meta({ id: 'AccountList' });
+export const AccountListSchema = z
+  .object({
+    items: z.array(AccountSchema),
+    total: z.number().int(),
+    /** Every site, by id and name (an account's sites are shown by name, also to an admin limited to others). */
+    sites: z.array(SiteSchema),
+  })
+  .meta({ id: 'AccountList' });
 
 const SitesField = z
   .array(SiteIdSchema)
@@ -209,8 +216,15 @@ export const AccountUpdateSchema = z
   .meta({ id: 'AccountUpdate' });
 export type AccountUpdate = z.input<typeof AccountUpdateSchema>;
 
-/** Your own login settings: like AccountUpdate without role and sites (an account cannot raise itself). */
-export const LoginSettingsWriteSchema = AccountUpdateSchema.omit({ role: true, sites: true }).strict().meta({ id: 'LoginSettingsWrite' });
+/**
+ * Your own login settings: like AccountUpdate without role and sites (an account cannot raise itself). A new
+ * username needs the current password (while the account has one): a stolen session alone cannot rename the
+ * account away from its owner.
+ */
+export const LoginSettingsWriteSchema = AccountUpdateSchema.omit({ role: true, sites: true })
+  .extend({ currentPassword: z.string().max(ADMIN_PASSWORD_MAX).optional() })
+  .strict()
+  .meta({ id: 'LoginSettingsWrite' });
 export type LoginSettingsWrite = z.input<typeof LoginSettingsWriteSchema>;
 
 export const PasswordChangeSchema = z

@@ -62,6 +62,7 @@ export class ConnectionManager {
   private expiresAt: number | null = null;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private tokenKey: string | null = null;
+  private tokenScope: string | undefined = undefined;
   /** Bumped whenever the current connection is replaced or dropped: late results of an older one are ignored. */
   private generation = 0;
   /** connect/disconnect run one at a time, in call order. */
@@ -134,6 +135,7 @@ export class ConnectionManager {
       token = session.token;
       const who = (await client.call(routes.getSession, { token })).data;
       this.tokenKey = tokenKey;
+      this.tokenScope = secretScope;
       this.sessionStarted(gen, token, session.expiresAt);
       this.client = client;
       this.profile = profile;
@@ -231,7 +233,18 @@ export class ConnectionManager {
    */
   accountChanged(change: { username?: string; password?: string; noPassword?: boolean; secretKey?: string }): ConnectionStatus {
     if (!this.profile || (this.status.state !== 'online' && this.status.state !== 'offline')) return this.status;
-    if (change.username !== undefined) this.profile = { ...this.profile, username: change.username };
+    if (change.username !== undefined && change.username !== this.profile.username) {
+      this.profile = { ...this.profile, username: change.username };
+      // the kept token moves to the new name's keychain entry (a crash must not leave it under the old one)
+      const oldKey = this.tokenKey;
+      this.tokenKey = tokenKeyFor(this.profile, this.tokenScope);
+      if (oldKey && oldKey !== this.tokenKey) {
+        void this.secrets.delete?.(oldKey).catch(() => undefined);
+        if (this.token && this.expiresAt !== null) {
+          void this.secrets.set?.(this.tokenKey, JSON.stringify({ token: this.token, expiresAt: new Date(this.expiresAt).toISOString() })).catch(() => undefined);
+        }
+      }
+    }
     if (change.secretKey !== undefined) this.secretKey = change.secretKey;
     if (change.password !== undefined) this.typedPassword = change.password;
     const patch: Partial<ConnectionStatus> = {};

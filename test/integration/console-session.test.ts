@@ -124,6 +124,20 @@ describe('the console session', () => {
     await m.disconnect(false);
   });
 
+  it('a rename of the signed-in account moves the kept token to the new name\'s entry', async () => {
+    const m = new ConnectionManager(store, { onStatus: () => undefined, onPbxEvent: () => undefined }, { retries: 0 });
+    await m.connect(profile, undefined, 'scope');
+    const oldKey = tokenKeyFor(profile, 'scope');
+    expect(secrets.has(oldKey)).toBe(true);
+    m.accountChanged({ username: 'chief' });
+    const newKey = tokenKeyFor({ ...profile, username: 'chief' }, 'scope');
+    await expect.poll(() => secrets.has(newKey)).toBe(true);
+    expect(secrets.has(oldKey)).toBe(false);
+    expect(JSON.parse(secrets.get(newKey)!)).toMatchObject({ token: m.sessionToken });
+    await m.disconnect(false);
+    expect(secrets.has(newKey)).toBe(false);
+  });
+
   it('the refresh lead: a fifth of the lifetime, between 2 s and 5 minutes', () => {
     expect(refreshLeadMs(8_000)).toBe(2_000);
     expect(refreshLeadMs(60_000)).toBe(12_000);

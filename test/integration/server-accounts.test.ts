@@ -208,6 +208,26 @@ describe('own login settings and password', () => {
     expect(fields(role)).toEqual(['role:unknown_keys']);
   });
 
+  it('renaming yourself needs your current password (a stolen session alone cannot rename the account away)', async () => {
+    const me = AccountSchema.parse((await pbx.api('GET', '/api/v1/admin/login-settings')).json);
+    const body = { username: 'chief', emails: '', apiAccess: false, tokenValidityMinutes: 720 };
+    const none = await pbx.api('PUT', '/api/v1/admin/login-settings', { body, ifMatch: me.etag });
+    expect(none.status).toBe(422);
+    expect(fields(none)).toEqual(['currentPassword:required']);
+    const wrong = await pbx.api('PUT', '/api/v1/admin/login-settings', { body: { ...body, currentPassword: 'not the password' }, ifMatch: me.etag });
+    expect(fields(wrong)).toEqual(['currentPassword:matches']);
+    expect((await account('admin')).username).toBe('admin');
+    const ok = await pbx.api('PUT', '/api/v1/admin/login-settings', { body: { ...body, currentPassword: adminPw }, ifMatch: me.etag });
+    expect(ok.status, ok.text).toBe(200);
+    // and back (the rest of this file signs in as "admin")
+    const again = AccountSchema.parse(ok.json);
+    const back = await pbx.api('PUT', '/api/v1/admin/login-settings', { body: { ...body, username: 'admin', currentPassword: adminPw }, ifMatch: again.etag });
+    expect(back.status, back.text).toBe(200);
+    // the same settings without a new name need no password
+    const same = await pbx.api('PUT', '/api/v1/admin/login-settings', { body: { ...body, username: 'admin' }, ifMatch: String(back.headers['etag']) });
+    expect(same.status, same.text).toBe(200);
+  });
+
   it('changing your own password needs the current one and signs out every other session; a canary never comes back', async () => {
     const canary = 'CANARY-pw-7f3a9c1e2b';
     const other = (await pbx.login()).json.token;

@@ -124,7 +124,7 @@ describe('passkeys', () => {
     const credId = auth.credentials[0]!.id.toString('base64url');
     expect((options as unknown as { excludeCredentials: { id: string }[] }).excludeCredentials.map((c) => c.id)).toContain(credId);
     expect(options.user.name).toBe('admin');
-    // the same user handle every time (derived from the username)
+    // the same user handle every time (random, kept with the account)
     expect((await registrationOptions()).user.id).toBe(options.user.id);
     // the same credential registered again (an authenticator ignoring excludeCredentials): 409
     const again = auth.create(options, origin, { credential: auth.credentials[0]! });
@@ -316,6 +316,7 @@ describe('passkeys', () => {
     expect(login.status, login.text).toBe(201);
     const token = login.json.token;
     const auth = new SoftAuthenticator();
+    const handle = (await registrationOptions(token)).user.id;
     await register(auth, 'Before rename', { token });
     const settings = await call<{ emails: unknown; apiAccess: boolean; tokenValidityMinutes: number }>('GET', '/api/v1/admin/login-settings', { token });
     expect(settings.status, settings.text).toBe(200);
@@ -323,9 +324,17 @@ describe('passkeys', () => {
     const put = await httpRequest(`${pbx.url}/api/v1/admin/login-settings`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${token}`, 'if-match': String(settings.headers['etag']) },
-      body: { username: 'renamed', emails, apiAccess: settings.json.apiAccess, tokenValidityMinutes: settings.json.tokenValidityMinutes },
+      body: {
+        username: 'renamed', emails, apiAccess: settings.json.apiAccess, tokenValidityMinutes: settings.json.tokenValidityMinutes,
+        currentPassword: 'Correct-Horse-9-Battery',
+      },
     });
     expect(put.status, put.text).toBe(200);
+    // the user handle stayed with the account; a new account taking the old name gets another one
+    expect((await registrationOptions(token)).user.id).toBe(handle);
+    expect((await call('POST', '/api/v1/admin/accounts', { body: { username: 'renamer', password: 'Another-Horse-7-Battery', role: 'admin' } })).status).toBe(201);
+    const newcomer = (await pbx.login('renamer', 'Another-Horse-7-Battery')).json.token;
+    expect((await registrationOptions(newcomer)).user.id).not.toBe(handle);
     const r = await passkeyLogin(auth.get(await loginOptions(), origin));
     expect(r.status, r.text).toBe(201);
     expect(r.json.username).toBe('renamed');

@@ -58,6 +58,8 @@ export function AccountsSection({ online }: { online: boolean }) {
     try {
       const res = await call('accounts.list', {});
       setItems(sortAccounts(res.items));
+      // every site by name (GET /sites answers a site-limited admin only their own)
+      setSites(res.sites);
       setLoadError(null);
     } catch (e) {
       setLoadError(errorBody(e).message);
@@ -65,9 +67,6 @@ export function AccountsSection({ online }: { online: boolean }) {
   }, []);
   useEffect(() => {
     void load();
-    call('sites.list', {})
-      .then((r) => setSites(r.items))
-      .catch(() => setSites([]));
     call('admin.allowlist', {})
       .then((l) => setAllowlistEmpty(l.entries.length === 0))
       .catch(() => setAllowlistEmpty(null));

@@ -47,6 +47,8 @@ export function LoginSettingsSection({ online }: { online: boolean }) {
   const [conflict, setConflict] = useState<Account | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [changingPassword, setChangingPassword] = useState(false);
+  /** A new username needs the current password (a stolen session alone cannot rename the account). */
+  const [currentPw, setCurrentPw] = useState('');
   const passwordButton = useRef<HTMLButtonElement>(null);
 
   const load = useCallback(async () => {
@@ -76,7 +78,8 @@ export function LoginSettingsSection({ online }: { online: boolean }) {
   const emails = useMemo(() => readEmails(draft?.emails ?? ''), [draft?.emails]);
   const usernameError = draft ? usernameFieldProblem(draft.username) : null;
   const validity = draft ? readValidity(draft.validity.amount, draft.validity.unit) : null;
-  const valid = !!draft && !usernameError && emails.problems.length === 0 && !!validity?.ok;
+  const renaming = !!saved && !!draft && draft.username !== saved.username && saved.hasPassword;
+  const valid = !!draft && !usernameError && emails.problems.length === 0 && !!validity?.ok && (!renaming || currentPw !== '');
   const changed =
     !!saved &&
     !!draft &&
@@ -103,7 +106,9 @@ export function LoginSettingsSection({ online }: { online: boolean }) {
         emails: draft.emails,
         apiAccess: admin ? draft.apiAccess : saved.apiAccess,
         tokenValidityMinutes: validity.minutes,
+        ...(renaming ? { currentPassword: currentPw } : {}),
       });
+      setCurrentPw('');
       setSaved(next);
       setDraft(draftOf(next));
       setConflict(null);
@@ -190,6 +195,17 @@ export function LoginSettingsSection({ online }: { online: boolean }) {
               error={usernameError ?? serverField['username']}
               hint="Case-sensitive; no “@”. Renaming keeps your sessions and passkeys; this console switches to the new name."
             />
+            {renaming ? (
+              <Field
+                label="Your current password (to rename the account)"
+                type="password"
+                autoComplete="current-password"
+                value={currentPw}
+                onChange={(e) => setCurrentPw(e.target.value)}
+                error={serverField['currentPassword']}
+                hint="A new username is a new way to sign in, so the PBX asks for your password first."
+              />
+            ) : null}
             <EmailsField value={draft.emails} onChange={(v) => edit({ emails: v })} problems={emails.problems} serverError={serverField['emails'] ?? null} />
             {admin ? (
               <ApiAccessField checked={draft.apiAccess} onChange={(v) => edit({ apiAccess: v })} allowlistEmpty={allowlistEmpty} />
