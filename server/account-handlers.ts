@@ -66,6 +66,11 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
     }
   };
 
+  /** Admins' consoles hear of every account change (they reload the accounts they show). */
+  const announce = (ctx: RequestContext, by: string, id: number, at: string, username: string): void => {
+    hub.publish({ type: 'admin.changed', id, at, what: 'accounts', username, by, address: ctx.address });
+  };
+
   /** End the live streams of an account (its tokens' and its HTTP Basic ones), under its old and new name. */
   const endStreams = (...names: string[]): void => {
     for (const n of new Set(names)) {
@@ -148,15 +153,15 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
     if (issues.length) taken(issues);
     guardLastAdmin(current, next);
     const at = clock().toISOString();
-    const ok = store.db.transaction(() => {
-      if (!accounts.update(current.username, current.version, next, at, session.username)) return false;
-      store.audit({
+    const eventId = store.db.transaction(() => {
+      if (!accounts.update(current.username, current.version, next, at, session.username)) return null;
+      return store.audit({
         at, actor: session.username, address: ctx.address, action, target: `admin:${next.username}`,
         detail: { before: auditView(current), after: auditView(next) },
       });
-      return true;
     })();
-    if (!ok) throw stale(current.username, session.username);
+    if (eventId === null) throw stale(current.username, session.username);
+    announce(ctx, session.username, eventId, at, next.username);
     // HTTP Basic streams of an account whose API access was just turned off end now
     hub.recheck();
     return find(next.username);
@@ -198,6 +203,7 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
       });
     })();
     if (eventId === null) throw new AppError('not_found', `No account named “${username}” (it was renamed or deleted meanwhile)`, 404);
+    announce(ctx, ctx.session.username, eventId, at, username);
     for (const h of ended) hub.closeTagged(h);
     hub.recheck();
     if (ended.length) {
@@ -230,15 +236,15 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
       const hash = await newPasswordHash(body.username, body.password, body.confirmNoPassword);
       const at = clock().toISOString();
       const created = store.db.transaction(() => {
-        if (accounts.get(settings.username)) return false; // created meanwhile (while hashing)
+        if (accounts.get(settings.username)) return null; // created meanwhile (while hashing)
         accounts.create(settings, hash, at, ctx.session.username);
-        store.audit({
+        return store.audit({
           at, actor: ctx.session.username, address: ctx.address, action: 'account.create', target: `admin:${settings.username}`,
           detail: { after: { ...auditView(settings), hasPassword: hash !== null } },
         });
-        return true;
       })();
-      if (!created) taken([{ field: 'username', rule: 'unique', message: `username: an account named “${settings.username}” already exists` }]);
+      if (created !== null) announce(ctx, ctx.session.username, created, at, settings.username);
+      if (created === null) taken([{ field: 'username', rule: 'unique', message: `username: an account named “${settings.username}” already exists` }]);
       const a = find(settings.username);
       return { status: 201, body: view(a, ctx.session.username), etag: accountEtag(a) };
     },
@@ -273,15 +279,15 @@ export function accountHandlers<S extends AccountSession>(deps: AccountDeps): Pi
       guardLastAdmin(current, null);
       const sessions = accounts.sessionHashes(username);
       const at = clock().toISOString();
-      const ok = store.db.transaction(() => {
-        if (!accounts.delete(username, current.version)) return false;
-        store.audit({
+      const eventId = store.db.transaction(() => {
+        if (!accounts.delete(username, current.version)) return null;
+        return store.audit({
           at, actor: ctx.session.username, address: ctx.address, action: 'account.delete', target: `admin:${username}`,
           detail: { before: auditView(current), sessionsEnded: sessions.length, passkeysDeleted: current.passkeys },
         });
-        return true;
       })();
-      if (!ok) throw stale(username, ctx.session.username);
+      if (eventId === null) throw stale(username, ctx.session.username);
+      announce(ctx, ctx.session.username, eventId, at, username);
       for (const h of sessions) hub.closeTagged(h);
       hub.closeTagged(`basic:${username}`);
       return {};

@@ -709,6 +709,7 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       if (eventId === null) throw stale();
       // live streams from addresses the list now leaves out end at once (requests are refused from now on)
       hub.recheck();
+      hub.publish({ type: 'admin.changed', id: eventId, at, what: 'allowlist', username: null, by: ctx.session.username, address: ctx.address });
       const r = deps.allowlist.resource(ctx.address);
       return { body: r, etag: r.etag };
     },

@@ -167,6 +167,21 @@ export const TokenChangedEventSchema = z.object({
   address: z.string(),
 });
 
+/**
+ * Admin login security changed (issue 6): an account was created, changed, renamed, deleted or got a new
+ * password, or the admin allowlist was saved. Admins' consoles reload what they show; never a secret.
+ */
+export const AdminChangedEventSchema = z.object({
+  type: z.literal('admin.changed'),
+  id: z.number().int(),
+  at: z.string(),
+  what: z.enum(['accounts', 'allowlist']),
+  /** The account concerned (accounts), under its new name after a rename. */
+  username: z.string().nullable(),
+  by: z.string(),
+  address: z.string(),
+});
+
 export const PbxEventSchema = z
   .discriminatedUnion('type', [
     ProtectionChangedEventSchema,
@@ -181,6 +196,7 @@ export const PbxEventSchema = z
     HotDeskMappingChangedEventSchema,
     HotDeskSettingsChangedEventSchema,
     TokenChangedEventSchema,
+    AdminChangedEventSchema,
   ])
   .meta({ id: 'Event' });
 export type PbxEvent = z.infer<typeof PbxEventSchema>;

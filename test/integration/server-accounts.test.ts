@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountListSchema, AccountSchema, type Account } from '../../shared/accounts.js';
 import { filesUnder } from '../helpers/canary.js';
-import { errorOf, httpRequest, startTestPbx, type HttpResult, type TestPbx } from '../helpers/server.js';
+import { errorOf, httpRequest, openEventStream, startTestPbx, type HttpResult, type TestPbx } from '../helpers/server.js';
 
 let pbx: TestPbx;
 /** The admin's password (changed by a test below). */
@@ -186,6 +186,33 @@ describe('admin accounts', () => {
     expect(r.status).toBe(422);
     expect(fields(r).sort()).toEqual(['emails:email', 'tokenValidityMinutes:min', 'username:no_at'].sort());
     expect(await account('frontdesk')).toEqual(before);
+  });
+});
+
+describe('live events', () => {
+  it('admins hear of account and allowlist changes (admin.changed, no secret); a receptionist does not', async () => {
+    const adminStream = await openEventStream(pbx.url, pbx.token);
+    const rec = (await pbx.login('reception', pbx.receptionistPassword!)).json.token;
+    const recStream = await openEventStream(pbx.url, rec);
+    try {
+      const made = await create({ username: 'temp-clerk', password: 'temporary pass 1', role: 'receptionist' });
+      expect(made.status).toBe(201);
+      const ev = await adminStream.waitFor((e) => e.type === 'admin.changed');
+      expect(ev).toMatchObject({ type: 'admin.changed', what: 'accounts', username: 'temp-clerk', by: 'admin' });
+      expect(JSON.stringify(ev)).not.toContain('temporary pass 1');
+      const al = await pbx.api('GET', '/api/v1/admin/allowlist');
+      const put = await pbx.api('PUT', '/api/v1/admin/allowlist', { body: { entries: [] }, ifMatch: String(al.headers['etag']) });
+      expect(put.status, put.text).toBe(200);
+      const ev2 = await adminStream.waitFor((e) => e.type === 'admin.changed' && e.what === 'allowlist');
+      expect(ev2).toMatchObject({ username: null, by: 'admin' });
+      const gone = await account('temp-clerk');
+      expect((await pbx.api('DELETE', '/api/v1/admin/accounts/temp-clerk', { ifMatch: gone.etag })).status).toBe(204);
+      await adminStream.waitFor((e) => e.type === 'admin.changed' && e.username === 'temp-clerk' && e.id > ev.id);
+      expect(recStream.events.some((e) => e.type === 'admin.changed')).toBe(false);
+    } finally {
+      adminStream.close();
+      recStream.close();
+    }
   });
 });
 

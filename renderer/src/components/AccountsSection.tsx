@@ -72,6 +72,8 @@ export function AccountsSection({ online }: { online: boolean }) {
       .catch(() => setAllowlistEmpty(null));
     const stop = subscribeEvents((e) => {
       if (e.kind === 'resync' || (e.kind === 'connection' && e.status.state === 'online')) void load();
+      // an account changed (here or from another console), or the allowlist (the Basic warning depends on it)
+      else if (e.kind === 'pbx' && e.event.type === 'admin.changed') void load();
     });
     // your own login settings saved above: your row changes too
     const stopOwn = onAccountsChanged(() => void load());

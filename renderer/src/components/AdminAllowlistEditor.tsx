@@ -2,7 +2,7 @@
 // CIDR block per line, checked while typing with the PBX's own parser; the address this console reaches the
 // PBX from is shown with whether the draft still lets it in — and saving a list that does not asks for an
 // explicit confirmation (the PBX refuses it otherwise: 409 allowlist_excludes_you).
-import { useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { AdminAllowlist } from '../../../shared/admin';
 import type { ErrorBody } from '../../../shared/errors';
 import { call, errorBody } from '../api';
@@ -24,11 +24,15 @@ export function AdminAllowlistEditor({ online }: { online: boolean }) {
   const [done, setDone] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
 
+  /** The list as last loaded: an untouched editor follows a change made elsewhere; an edited one keeps the edits. */
+  const savedText = useRef<string | null>(null);
   const load = useCallback(async () => {
     try {
       const a = await call('admin.allowlist', {});
+      const before = savedText.current;
+      savedText.current = a.entries.join('\n');
       setSaved(a);
-      setText((t) => (t === null ? a.entries.join('\n') : t));
+      setText((t) => (t === null || t === before ? a.entries.join('\n') : t));
       setLoadError(null);
     } catch (e) {
       setLoadError(errorBody(e).message);
@@ -37,7 +41,8 @@ export function AdminAllowlistEditor({ online }: { online: boolean }) {
   useEffect(() => {
     void load();
     return subscribeEvents((e) => {
-      if (e.kind === 'resync') void load();
+      // another admin (or another console) saved the list
+      if (e.kind === 'resync' || (e.kind === 'pbx' && e.event.type === 'admin.changed' && e.event.what === 'allowlist')) void load();
     });
   }, [load]);
 

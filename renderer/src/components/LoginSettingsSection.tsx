@@ -39,6 +39,7 @@ export function LoginSettingsSection({ online }: { online: boolean }) {
   const ids = useId();
   const admin = useRole() === 'admin';
   const [saved, setSaved] = useState<Account | null>(null);
+  const savedRef = useRef<Account | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [allowlistEmpty, setAllowlistEmpty] = useState<boolean | null>(null);
@@ -54,8 +55,11 @@ export function LoginSettingsSection({ online }: { online: boolean }) {
   const load = useCallback(async () => {
     try {
       const a = await call('loginSettings.get', {});
+      const before = savedRef.current;
+      savedRef.current = a;
       setSaved(a);
-      setDraft((d) => d ?? draftOf(a));
+      // an untouched form follows a change made elsewhere; one being edited keeps the edits (Save → 412 shows both)
+      setDraft((d) => (d === null || (before !== null && JSON.stringify(d) === JSON.stringify(draftOf(before))) ? draftOf(a) : d));
       setLoadError(null);
     } catch (e) {
       setLoadError(errorBody(e).message);
@@ -72,6 +76,8 @@ export function LoginSettingsSection({ online }: { online: boolean }) {
     return subscribeEvents((e) => {
       // a resync, or the connection's own account changed (a password set from the banner, a rename)
       if (e.kind === 'resync' || (e.kind === 'connection' && e.status.state === 'online')) void load();
+      // your account changed from another console (or by another admin)
+      else if (e.kind === 'pbx' && e.event.type === 'admin.changed' && e.event.what === 'accounts') void load();
     });
   }, [load]);
 
@@ -109,6 +115,7 @@ export function LoginSettingsSection({ online }: { online: boolean }) {
         ...(renaming ? { currentPassword: currentPw } : {}),
       });
       setCurrentPw('');
+      savedRef.current = next;
       setSaved(next);
       setDraft(draftOf(next));
       setConflict(null);
