@@ -76,7 +76,7 @@ export function loginPageHtml(serverName: string, rpId: string): string {
     </form>
     <h2 id="passkeys-title">Your passkeys</h2>
     <table id="passkeys" aria-labelledby="passkeys-title">
-      <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">From</th></tr></thead>
+      <thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">From</th><th scope="col"><span class="sr-only">Delete</span></th></tr></thead>
       <tbody></tbody>
     </table>
     <p id="no-passkeys" class="hint" hidden>No passkeys yet.</p>
@@ -122,6 +122,7 @@ button:disabled { opacity: 0.55; cursor: not-allowed; }
 .secondary:hover:not(:disabled) { border-color: var(--accent); }
 .icon { width: 20px; height: 20px; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; }
 .link { background: none; color: var(--accent); padding: 4px 0; text-decoration: underline; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .or { display: flex; align-items: center; gap: 12px; color: var(--muted); margin: 18px 0; }
 .or::before, .or::after { content: ""; flex: 1; border-top: 1px solid var(--border); }
 .hint { color: var(--muted); margin: 8px 0 0; font-size: 0.93rem; }
@@ -341,6 +342,27 @@ export const LOGIN_PAGE_JS = String.raw`'use strict';
         }
         tr.appendChild(td);
       });
+      // delete it here too (it stops working at once; the console's Admin security screen can do the same)
+      var del = document.createElement('button');
+      del.type = 'button';
+      del.className = 'link';
+      del.textContent = 'Delete';
+      del.setAttribute('aria-label', 'Delete the passkey ' + p.name);
+      del.addEventListener('click', async function () {
+        if (!window.confirm('Delete the passkey \u201c' + p.name + '\u201d? It stops working at once.')) return;
+        del.disabled = true;
+        try {
+          await api('POST', '/admin/passkeys/delete', { ids: [p.id] });
+          show('Passkey \u201c' + p.name + '\u201d deleted.', true);
+          await loadPasskeys();
+        } catch (e) {
+          show(e.message);
+          del.disabled = false;
+        }
+      });
+      var actions = document.createElement('td');
+      actions.appendChild(del);
+      tr.appendChild(actions);
       tbody.appendChild(tr);
     });
     $('passkeys').hidden = list.items.length === 0;

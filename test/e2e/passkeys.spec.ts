@@ -164,3 +164,27 @@ test('the console lists the passkey with the key icon; deleting it there makes t
   await shot(login, '99-pbx-login-passkey-refused-dark');
   await login.emulateMedia({ colorScheme: 'light' });
 });
+
+test('the login page deletes a passkey too, after a confirmation', async () => {
+  await login.goto(loginUrl());
+  await login.getByLabel('Username').fill('admin');
+  await login.getByLabel('Password').fill(app.adminPassword!);
+  await login.getByLabel('Password').press('Enter');
+  await expect(login.getByText('Signed in as')).toContainText('admin');
+  await login.getByLabel('Passkey name').fill('Spare key');
+  await login.getByRole('button', { name: 'Register a passkey' }).click();
+  const table = login.getByRole('table', { name: 'Your passkeys' });
+  await expect(table.getByRole('row', { name: /Spare key/ })).toBeVisible();
+  // cancelling the confirmation keeps it
+  login.once('dialog', (d) => void d.dismiss());
+  await login.getByRole('button', { name: 'Delete the passkey Spare key' }).click();
+  await expect(table.getByRole('row', { name: /Spare key/ })).toBeVisible();
+  login.once('dialog', (d) => {
+    expect(d.message()).toContain('It stops working at once');
+    void d.accept();
+  });
+  await login.getByRole('button', { name: 'Delete the passkey Spare key' }).click();
+  await expect(message(login)).toHaveText('Passkey “Spare key” deleted.');
+  await expect(login.getByText('No passkeys yet.')).toBeVisible();
+  expect((await api<{ items: unknown[] }>('GET', '/admin/passkeys')).body.items).toHaveLength(0);
+});
