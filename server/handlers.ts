@@ -45,7 +45,7 @@ import type { LockCredential } from '../shared/lockout.js';
 import { normaliseAddress } from '../shared/cidr.js';
 import { lockoutHandlers } from './lockout-handlers.js';
 import { hotdeskHandlers } from './hotdesk-handlers.js';
-import { listAudit, verifyAudit } from './audit.js';
+import { listAudit, verifyAuditAsync } from './audit.js';
 import { auditCsv, type AuditQuerySchema } from '../shared/audit.js';
 import type { TokenRevokeRequestSchema } from '../shared/tokens.js';
 
@@ -756,7 +756,8 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
     },
 
     listAudit: (ctx) => ({ body: listAudit(store.db, ctx.query as Out<typeof AuditQuerySchema>) }),
-    verifyAudit: () => ({ body: verifyAudit(store.db) }),
+    // in batches, yielding between them: phones and other consoles are answered while a long log is checked
+    verifyAudit: async () => ({ body: await verifyAuditAsync(store.db) }),
     exportAudit: (ctx) => {
       const q = ctx.query as Omit<Out<typeof AuditQuerySchema>, 'limit' | 'cursor'>;
       const { items, total } = listAudit(store.db, { ...q, limit: AUDIT_EXPORT_MAX });
