@@ -76,7 +76,8 @@ export type AuditVerify = z.infer<typeof AuditVerifySchema>;
 
 const CSV_COLUMNS = ['id', 'at', 'actor', 'address', 'action', 'target', 'detail', 'prev_hash', 'hash'] as const;
 
-function csvCell(v: string): string {
+/** One CSV cell (RFC 4180 quoting), formula-injection safe; shared with the findings CSV (shared/findings.ts). */
+export function csvCell(v: string): string {
   // a leading = + - @ would be a formula in a spreadsheet: quote it with a leading apostrophe
   const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
   return /[",\n\r]/.test(safe) || safe !== v ? `"${safe.replace(/"/g, '""')}"` : safe;
