@@ -8,6 +8,7 @@ import type { SeedOption } from '../server/seed.js';
 import { inProcessPbx, type EmbeddedPbxHandle, type EmbeddedPbxStarter } from './embedded-pbx.js';
 import { ConnectionManager } from './core/connection.js';
 import { EMBEDDED_PROFILE_ID, ProfileStore } from './core/profiles.js';
+import { ReviewManager } from './core/review.js';
 import { createSecretStore } from './core/secrets.js';
 import { EventHub } from './rpc/event-hub.js';
 import { autoConnectEmbedded, createHandlers, type ConsoleServices } from './rpc/handlers.js';
@@ -67,14 +68,18 @@ export async function createConsoleApp(opts: ConsoleOptions): Promise<ConsoleApp
     vaultPath: path.join(opts.consoleDir, 'vault.json'),
     forceVault: opts.forceVault ?? false,
   });
+  // issue 7: while a file is reviewed, the renderer's connection status is the review's
+  const review = new ReviewManager((status) => hub.emit({ kind: 'connection', status }));
   const connection = new ConnectionManager(secrets, {
-    onStatus: (status) => hub.emit({ kind: 'connection', status }),
+    onStatus: (status) => {
+      if (!review.current) hub.emit({ kind: 'connection', status });
+    },
     onPbxEvent: (event) => hub.emit({ kind: 'pbx', event }),
   });
 
   let pbx: EmbeddedPbxHandle | null = null;
   const services: ConsoleServices = {
-    mode: opts.mode, version: APP_VERSION, profiles, secrets, connection, embedded: null,
+    mode: opts.mode, version: APP_VERSION, profiles, secrets, connection, embedded: null, review,
   };
   if (opts.embeddedDataDir) {
     pbx = await (opts.startEmbedded ?? inProcessPbx)(opts.embeddedDataDir, opts.seed ?? 'demo');

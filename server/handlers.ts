@@ -57,6 +57,7 @@ import type { AdminAllowlistWriteSchema } from '../shared/admin.js';
 import type { CredentialRateLimiter } from './rate-limit.js';
 import { passkeyHandlers } from './passkey-handlers.js';
 import { accountHandlers } from './account-handlers.js';
+import { exportHandlers } from './export.js';
 import { HIJACKED, type HandlerResult, type Handlers, type RequestContext } from './http.js';
 import { newToken, sha256Hex, type Hasher } from './secrets.js';
 import type { Store } from './store.js';
@@ -775,6 +776,9 @@ export function createHandlers(deps: AppDeps): Handlers<Session> {
       store, hub, clock, rpId: deps.webauthn.rpId, rpName: deps.webauthn.rpName, rateLimit: deps.rateLimit, loginGate, loginFailure, issueSession,
     }),
     ...accountHandlers<Session>({ store, hub, clock, hasher, allowlist: deps.allowlist, rateLimit: deps.rateLimit, loginFailure }),
+    ...exportHandlers<Session>({
+      store, lockout, hotdesk: deps.hotdesk, allowlist: deps.allowlist, clock, serverName: deps.serverName, version: deps.version,
+    }),
     ...hotdeskHandlers<Session>({
       store, hub, hotdesk: deps.hotdesk, hasher, lockout, clock, inScope, deviceGate, deviceFailure, voicemailPinMatches,
       rejected: () => new AppError('keypad_rejected', KEYPAD_REJECTED_MESSAGE, 403),

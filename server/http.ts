@@ -27,6 +27,14 @@ export const HIJACKED = Symbol('hijacked');
 
 export type HandlerResult = { status?: number; body?: unknown; etag?: string; headers?: Record<string, string> } | typeof HIJACKED;
 
+/**
+ * A JSON body already serialised (a large document built as text, e.g. the configuration export): sent as it
+ * is instead of through JSON.stringify. The handler vouches that it matches the route's response schema.
+ */
+export class JsonText {
+  constructor(readonly text: string | Buffer) {}
+}
+
 /** Runs before the handler on routes with auth 'session'; returns what the handler gets as `session`. */
 export type Authenticate<S> = (ctx: RequestContext) => S | Promise<S>;
 
@@ -259,6 +267,7 @@ export function registerRoutes<S extends { role: Role }>(
         for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
         reply.code(result.status ?? def.status);
         if (def.produces && typeof result.body === 'string') return reply.type(`${def.produces}; charset=utf-8`).send(result.body);
+        if (result.body instanceof JsonText) return reply.type('application/json; charset=utf-8').send(result.body.text);
         if (result.body === undefined || def.response === null) return reply.send();
         return reply.type('application/json; charset=utf-8').send(JSON.stringify(result.body));
       },

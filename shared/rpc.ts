@@ -71,6 +71,8 @@ import {
   PasswordChangeResponseSchema,
   PasswordChangeSchema,
 } from './accounts.js';
+import { FindingViewSchema, ReviewFileInputSchema, ReviewInfoSchema, SectionDiffViewSchema } from './review.js';
+export type { ReviewInfo } from './review.js';
 
 export const RPC_PREFIX = 'warden:';
 
@@ -190,6 +192,8 @@ export const ConnectionStatusSchema = z.object({
   retryAt: z.number().nullable(),
   /** The connected account has no password (SPEC F5: the console warns loudly on every screen). */
   noPassword: z.boolean(),
+  /** Set while an exported file is reviewed (issue 7): the screens read the file, every write is refused (read_only). */
+  review: ReviewInfoSchema.nullable().optional(),
 });
 export type ConnectionStatus = z.infer<typeof ConnectionStatusSchema>;
 
@@ -390,6 +394,27 @@ export const channels = {
   'audit.export': {
     input: z.object({ actor: AuditQuerySchema.shape.actor, action: AuditQuerySchema.shape.action, from: AuditQuerySchema.shape.from, to: AuditQuerySchema.shape.to }).strict(),
     output: z.object({ csv: z.string(), filename: z.string() }),
+  },
+  // ---- review of an exported config (issue 7) ----
+  /** Send a file in chunks (base64, ≤ 600 KiB of bytes each); the first call omits uploadId and gets one. */
+  'review.upload': {
+    input: z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/).optional(), base64: z.string().min(1).max(900_000) }).strict(),
+    output: z.object({ uploadId: z.string(), received: z.number().int() }),
+  },
+  /** Open a file for a read-only review (disconnects from the PBX first); answers the review's status. */
+  'review.open': { input: ReviewFileInputSchema, output: ConnectionStatusSchema },
+  /** Close the review (back to the Connect screen). */
+  'review.close': { input: Empty, output: ConnectionStatusSchema },
+  'review.status': { input: Empty, output: z.object({ review: ReviewInfoSchema.nullable() }) },
+  /** The findings of the open file (SPEC F6), with their CSV. */
+  'review.findings': {
+    input: Empty,
+    output: z.object({ findings: z.array(FindingViewSchema), csv: z.string(), filename: z.string() }),
+  },
+  /** Compare the open file with a second export (what changed from the other to this one). */
+  'review.compare': {
+    input: ReviewFileInputSchema,
+    output: z.object({ other: ReviewInfoSchema, sections: z.array(SectionDiffViewSchema) }),
   },
 } as const;
 

@@ -5,6 +5,9 @@ import type { ConnectionStatus, Profile, ProfileView } from '../../shared/rpc.js
 import { secretKeyFor, type ConnectionManager } from '../core/connection.js';
 import type { ProfileInput, ProfileStore } from '../core/profiles.js';
 import type { SecretStore } from '../core/secrets.js';
+import { compareExports, findingsOf } from '../core/review-analysis.js';
+import { isWriteChannel, ReviewManager, ReviewSource, REVIEW_READ_CHANNELS } from '../core/review.js';
+import type { Channel } from '../../shared/rpc.js';
 import type { Handlers } from './router.js';
 
 /** The core services the handlers use (kept as names for existing imports). */
@@ -26,6 +29,8 @@ export interface ConsoleServices {
   secrets: SecretStoreLike;
   connection: ConnectionManager;
   embedded: EmbeddedPbx | null;
+  /** The read-only review of an exported file (issue 7); created by createHandlers when absent. */
+  review?: ReviewManager;
 }
 
 /** The keychain scope of a profile: the embedded PBX is keyed by its data directory, not its (per-run) URL. */
@@ -138,7 +143,7 @@ export async function saveProfile(services: ConsoleServices, input: ProfileInput
  * the vault opens (so the passphrase is the only prompt a newcomer sees).
  */
 export async function autoConnectEmbedded(services: ConsoleServices, log: (line: string) => void = () => undefined): Promise<void> {
-  if (!services.embedded || services.connection.getStatus().state !== 'disconnected') return;
+  if (!services.embedded || services.review?.current || services.connection.getStatus().state !== 'disconnected') return;
   const st = services.secrets.status();
   if (st.backend === 'vault' && st.vault !== 'unlocked' && !services.embedded.pendingPassword) return;
   await connectProfile(services, 'local').catch((err: unknown) =>
@@ -191,8 +196,36 @@ function emailText(emails: string[] | undefined): string | undefined {
   return emails === undefined ? undefined : emails.join('; ');
 }
 
+/**
+ * Issue 7: while an exported file is reviewed, the file answers the PBX's read channels and every other PBX
+ * channel is refused (read_only) — decided here, before any live handler runs, so nothing reaches a PBX.
+ */
 export function createHandlers(services: ConsoleServices): Handlers {
+  const review = (services.review ??= new ReviewManager());
+  const live = createLiveHandlers(services);
+  const wrapped = {} as Record<Channel, (input: unknown) => Promise<unknown>>;
+  for (const name of Object.keys(live) as Channel[]) {
+    const handler = live[name] as (input: unknown) => Promise<unknown>;
+    wrapped[name] =
+      isWriteChannel(name) || REVIEW_READ_CHANNELS.has(name)
+        ? async (input) => {
+            const source = review.current;
+            return source ? source.answer(name, input) : handler(input);
+          }
+        : handler;
+  }
+  return wrapped as unknown as Handlers;
+}
+
+/** The bytes of a file the renderer handed over (an upload or inline base64). */
+function fileBytes(review: ReviewManager, f: { uploadId?: string | undefined; base64?: string | undefined }): Buffer {
+  return f.uploadId !== undefined ? review.bytesOf(f.uploadId) : Buffer.from(f.base64 ?? '', 'base64');
+}
+
+function createLiveHandlers(services: ConsoleServices): Handlers {
   const { connection } = services;
+  const review = services.review as ReviewManager;
+  const disconnected = (): ConnectionStatus => connection.getStatus();
   return {
     'app.info': async () => ({ mode: services.mode, version: services.version, embeddedUrl: services.embedded?.url ?? null }),
     'secrets.status': async () => services.secrets.status(),
@@ -220,9 +253,39 @@ export function createHandlers(services: ConsoleServices): Handlers {
       await services.secrets.delete(secretKeyFor(p, scopeFor(services, p))).catch(() => undefined);
       return { ok: true as const };
     },
-    'connection.connect': async ({ profileId, password }) => connectProfile(services, profileId, password),
-    'connection.disconnect': async () => connection.disconnect(),
-    'connection.status': async () => connection.getStatus(),
+    'connection.connect': async ({ profileId, password }) => {
+      review.close(disconnected());
+      return connectProfile(services, profileId, password);
+    },
+    'connection.disconnect': async () => {
+      if (review.current) return review.close(disconnected());
+      return connection.disconnect();
+    },
+    'connection.status': async () => review.current?.status() ?? connection.getStatus(),
+    'review.upload': async ({ uploadId, base64 }) => review.upload(uploadId, Buffer.from(base64, 'base64')),
+    'review.open': async ({ fileName, uploadId, base64, passphrase }) => {
+      // read (and check) the file before anything changes: a bad file leaves the connection as it was
+      const data = await review.read(fileName, fileBytes(review, { uploadId, base64 }), passphrase);
+      if (uploadId !== undefined) review.dropUpload(uploadId);
+      if (connection.getStatus().state !== 'disconnected') await connection.disconnect();
+      return review.open(fileName, data);
+    },
+    'review.close': async () => review.close(disconnected()),
+    'review.status': async () => ({ review: review.current?.info() ?? null }),
+    'review.findings': async () => {
+      const source = review.current;
+      if (!source) throw new AppError('not_found', 'No exported file is open for review', 404);
+      const { findings, csv } = findingsOf(source.data, new Date());
+      const stamp = source.data.exportedAt.slice(0, 19).replace(/[:T]/g, '-');
+      return { findings, csv, filename: `findings-${source.data.pbx.name.replace(/[^A-Za-z0-9._-]+/g, '_')}-${stamp}.csv` };
+    },
+    'review.compare': async ({ fileName, uploadId, base64, passphrase }) => {
+      const source = review.current;
+      if (!source) throw new AppError('not_found', 'Open an exported file first, then compare another one with it', 404);
+      const other = await review.read(fileName, fileBytes(review, { uploadId, base64 }), passphrase);
+      if (uploadId !== undefined) review.dropUpload(uploadId);
+      return { other: new ReviewSource(fileName, other).info(), sections: compareExports(source.data, other) };
+    },
     'sites.list': async () => ({ items: (await connection.call(routes.listSites)).data.items }),
     'extensions.list': async (query) => (await connection.call(routes.listExtensions, { query: { ...query } })).data,
     'extensions.all': async () => {

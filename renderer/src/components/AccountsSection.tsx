@@ -5,6 +5,7 @@
 // limited to some sites sees the list with the buttons disabled and the reason next to them (the PBX's rule).
 // Errors of the PBX are shown where they happened: in the dialog, next to the field they name.
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useReadOnly } from '../lib/review';
 import { ACCOUNT_WARNING_TEXT, AccountSchema, type Account, type AccountWarning } from '../../../shared/accounts';
 import type { Role, Site } from '../../../shared/domain';
 import type { ErrorBody } from '../../../shared/errors';
@@ -85,7 +86,8 @@ export function AccountsSection({ online }: { online: boolean }) {
 
   const siteNames = useMemo(() => new Map((sites ?? []).map((s) => [s.id, s.name])), [sites]);
   const me = items?.find((a) => a.you) ?? null;
-  const manageProblem = items ? manageAccountsProblem(me) : 'Loading…';
+  const readOnly = useReadOnly();
+  const manageProblem = readOnly ?? (items ? manageAccountsProblem(me) : 'Loading…');
   const canManage = manageProblem === null && online;
   const close = () => setDialog(null);
   const finished = (text: string) => {

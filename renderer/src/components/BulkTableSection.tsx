@@ -9,6 +9,7 @@
 // said and focus put on the heading; a failure shows its message.
 import { useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type ReactNode } from 'react';
 import { errorBody } from '../api';
+import { useReadOnly } from '../lib/review';
 import { pruneSelection, toggleSelection } from '../lib/lockouts';
 import { ErrorLine } from './ErrorNotice';
 import { DoneStatus } from './Field';
@@ -225,6 +226,7 @@ export function BulkTableSection<K>({
     }
   };
 
+  const readOnly = useReadOnly();
   return (
     <section className="lock-section" aria-labelledby={titleId}>
       <div className="section-head">
@@ -235,7 +237,7 @@ export function BulkTableSection<K>({
           {count}
         </span>
         <div className="section-actions">
-          <button type="button" className="btn small-btn" onClick={() => setConfirmAll(true)} disabled={rowCount === 0 || busy || !online || confirmAll}>
+          <button type="button" className="btn small-btn" onClick={() => setConfirmAll(true)} disabled={rowCount === 0 || busy || !online || confirmAll || !!readOnly} title={readOnly ?? undefined}>
             {allAction}
           </button>
         </div>
@@ -243,7 +245,7 @@ export function BulkTableSection<K>({
 
       {confirmAll ? <Confirm text={confirmText} yes={confirmYes} busy={busy} onYes={() => void act('all')} onCancel={() => setConfirmAll(false)} /> : null}
 
-      {selected.size > 0 ? (
+      {selected.size > 0 && !readOnly ? (
         <SelectionBar
           label={selectionLabel}
           count={selected.size}

@@ -3,6 +3,8 @@
 // engine, and for the voicemail PIN: reset to the default and show the default large enough to read out,
 // with a printable slip. Writes carry the extension's etag; a 412 shows the PBX's message and reloads.
 import { useEffect, useId, useRef, useState } from 'react';
+import { useReadOnly } from '../lib/review';
+import { ReadOnlyFieldset } from './ReadOnly';
 import type { CredentialMeta, Extension, ExtensionCredentialKind } from '../../../shared/domain';
 import { ExtensionCredentialKinds } from '../../../shared/domain';
 import type { ErrorBody } from '../../../shared/errors';
@@ -57,6 +59,7 @@ export function CredentialsSection({ ext, onUpdated }: Props) {
   const policies = usePolicies();
   /** A receptionist may reset the voicemail PIN and read the default, but not set credentials. */
   const receptionist = useIsReceptionist();
+  const readOnly = useReadOnly();
   const now = useNow(30_000);
   const [editing, setEditing] = useState<ExtensionCredentialKind | null>(null);
   const [confirmReset, setConfirmReset] = useState(false);
@@ -168,7 +171,7 @@ export function CredentialsSection({ ext, onUpdated }: Props) {
                 </span>
                 <CredentialBadges meta={meta} now={now} />
               </div>
-              {active && editing !== kind && (!receptionist || kind === 'voicemail_pin') ? (
+              {active && editing !== kind && !readOnly && (!receptionist || kind === 'voicemail_pin') ? (
                 <div className="cred-actions">
                   {receptionist ? null : (
                   <button
@@ -264,6 +267,7 @@ export function CredentialsSection({ ext, onUpdated }: Props) {
               ) : null}
 
               {kind === 'voicemail_pin' && !receptionist && active && ext.voicemail && ext.voicemailTrusted !== undefined ? (
+                <ReadOnlyFieldset note={false}>
                 <TrustedToggle
                   ext={ext}
                   onUpdated={onUpdated}
@@ -272,6 +276,7 @@ export function CredentialsSection({ ext, onUpdated }: Props) {
                     setError(err);
                   }}
                 />
+                </ReadOnlyFieldset>
               ) : null}
 
               {editing === kind && !receptionist ? (

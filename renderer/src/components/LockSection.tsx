@@ -2,6 +2,7 @@
 // when, or permanently) or collecting failed sign-ins, and Unlock — the same reset as the Lockouts screen and
 // the reception card. Follows the live lockouts store; hidden when there is nothing to say.
 import { useId, useRef, useState } from 'react';
+import { useReadOnly } from '../lib/review';
 import { LOCK_CREDENTIAL_LABEL, type ExtensionLock } from '../../../shared/lockout';
 import { call, errorBody } from '../api';
 import { countdownWords, getLockoutStore, lockBlockedAt, lockRemainingMs } from '../lib/lockouts';
@@ -9,6 +10,7 @@ import { useNow } from '../lib/time';
 import { DoneStatus } from './Field';
 
 export function LockSection({ number, locks, online }: { number: string; locks: readonly ExtensionLock[]; online: boolean }) {
+  const readOnly = useReadOnly();
   const titleId = useId();
   const now = useNow(1000);
   const [busy, setBusy] = useState(false);
@@ -62,7 +64,7 @@ export function LockSection({ number, locks, online }: { number: string; locks: 
       </ul>
       {locked.length > 0 || failing.length > 0 ? (
         <div className="form-actions">
-          <button type="button" ref={buttonRef} className="btn primary" onClick={() => void unlock()} disabled={busy || !online} aria-busy={busy || undefined}>
+          <button type="button" ref={buttonRef} className="btn primary" onClick={() => void unlock()} disabled={busy || !online || !!readOnly} title={readOnly ?? undefined} aria-busy={busy || undefined}>
             {locked.length > 0 ? 'Unlock' : 'Forget the failed sign-ins'}
           </button>
         </div>

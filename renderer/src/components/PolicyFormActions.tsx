@@ -3,6 +3,7 @@
 // the reason Save is disabled (shown once the draft differs from the PBX, with a link to the first field in
 // error; before that only to screen readers), and what the last action did.
 import type { ReactNode } from 'react';
+import { useReadOnly } from '../lib/review';
 import { DoneStatus } from './Field';
 import { ErrorIcon } from './icons';
 
@@ -59,7 +60,15 @@ export function PolicyFormActions({
   /** Buttons between Save and Discard. */
   children?: ReactNode;
 }) {
+  const readOnly = useReadOnly();
   const canSave = blocked === null && !busy;
+  if (readOnly) {
+    return (
+      <p className="read-only-note" id={blockedId}>
+        Read-only: {readOnly.replace(/^This is a review/, 'this is a review')}
+      </p>
+    );
+  }
   return (
     <>
       <div className="form-actions policy-actions">

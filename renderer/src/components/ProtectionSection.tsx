@@ -18,6 +18,7 @@ import { BADGE_TEXT } from './ExtensionsGrid';
 import { BlockIcon, CheckIcon, CrossIcon, DotIcon, ErrorIcon, LockIcon } from './icons';
 import { ErrorNotice } from './ErrorNotice';
 import { DoneStatus } from './Field';
+import { ReadOnlyFieldset } from './ReadOnly';
 
 interface Props {
   ext: Extension;
@@ -33,7 +34,9 @@ export function ProtectionSection({ ext, onUpdated }: Props) {
         {ext.type === 'phone_terminal' ? <StateBadge ext={ext} /> : null}
       </div>
       {ext.type === 'phone_terminal' ? (
-        <ProtectionForm ext={ext} onUpdated={onUpdated} />
+        <ReadOnlyFieldset>
+          <ProtectionForm ext={ext} onUpdated={onUpdated} />
+        </ReadOnlyFieldset>
       ) : (
         <p className="notice info">
           {`Only phone-terminal extensions can be protected. This is ${article(EXTENSION_TYPE_LABEL[ext.type])} ${EXTENSION_TYPE_LABEL[ext.type]}.`}

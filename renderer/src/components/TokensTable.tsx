@@ -10,6 +10,7 @@
 // is among them (the console then signs in again with the saved password). After it: a done line, the list
 // reloads, and focus goes back to the button or, when that is gone, to the heading.
 import { Fragment, useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { useReadOnly } from '../lib/review';
 import type { ErrorBody } from '../../../shared/errors';
 import { call, errorBody } from '../api';
 import { pruneSelection } from '../lib/lockouts';
@@ -98,6 +99,7 @@ export function TokensTable({
   /** Sign out these token rows, or every one but this console's; the list reloads after it. */
   revoke: (what: { rows: CredentialRow[] } | { allExceptCurrent: true }) => Promise<RevokeResult>;
 }) {
+  const readOnly = useReadOnly();
   const passkeys = usePasskeyRows(tokenRows);
   const rows = sortRows([...tokenRows, ...passkeys.rows]);
   const ids = useId();
@@ -190,8 +192,8 @@ export function TokensTable({
             type="button"
             className="btn small-btn"
             onClick={() => ask({ which: 'others', rows: others })}
-            disabled={others.length === 0 || busy || !online}
-            title={others.length === 0 ? 'No other session is signed in.' : undefined}
+            disabled={others.length === 0 || busy || !online || !!readOnly}
+            title={readOnly ?? (others.length === 0 ? 'No other session is signed in.' : undefined)}
           >
             Sign out everywhere else…
           </button>
@@ -206,7 +208,7 @@ export function TokensTable({
         <ErrorNotice error={{ ...passkeys.error, message: `The passkeys could not be loaded: ${passkeys.error.message}` }} />
       ) : null}
 
-      {selected.size > 0 ? (
+      {selected.size > 0 && !readOnly ? (
         <SelectionBar
           label="Selected tokens"
           count={selected.size}

@@ -6,6 +6,8 @@
 // The list is loaded for each online epoch (first connection, and after the PBX came back), and again on a
 // `token.changed` event (a login or a revocation of this account, from anywhere) and after a stream gap.
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useReadOnly } from '../lib/review';
+import { ReadOnlyFieldset } from '../components/ReadOnly';
 import type { ErrorBody } from '../../../shared/errors';
 import { call, errorBody } from '../api';
 import { AccountsSection } from '../components/AccountsSection';
@@ -36,6 +38,7 @@ interface ListState {
 export function AdminSecurityScreen({ onlineEpoch, online }: Props) {
   const now = useNow(30_000);
   const admin = useRole() === 'admin';
+  const readOnly = useReadOnly();
   const [list, setList] = useState<ListState>({ status: 'loading', rows: [], error: null });
   const seq = useRef(0);
 
@@ -78,12 +81,15 @@ export function AdminSecurityScreen({ onlineEpoch, online }: Props) {
         <div className="toolbar-title">
           <h1 id="security-title">Admin security</h1>
           <p className="muted">
-            Your login settings and password, where your account is signed in{admin ? '; who may manage this PBX, and its accounts' : ''}.
+            {readOnly
+              ? 'As exported: the login tokens and passkeys of every account, who may manage this PBX, and its accounts.'
+              : `Your login settings and password, where your account is signed in${admin ? '; who may manage this PBX, and its accounts' : ''}.`}
           </p>
         </div>
       </div>
 
-      <LoginSettingsSection online={online} />
+      {/* a review has no signed-in account: no "your" login settings (every account is listed below) */}
+      {readOnly ? null : <LoginSettingsSection online={online} />}
 
       {list.error ? (
         <div className="security-error">
@@ -102,7 +108,11 @@ export function AdminSecurityScreen({ onlineEpoch, online }: Props) {
         <TokensTable rows={list.rows} now={now} online={online} revoke={revoke} />
       ) : null}
 
-      {admin ? <AdminAllowlistEditor key={onlineEpoch} online={online} /> : null}
+      {admin ? (
+        <ReadOnlyFieldset>
+          <AdminAllowlistEditor key={onlineEpoch} online={online} />
+        </ReadOnlyFieldset>
+      ) : null}
 
       {/* not keyed by the online epoch: an edit in progress survives the PBX going away (they reload when it is back) */}
       {admin ? <AccountsSection online={online} /> : null}

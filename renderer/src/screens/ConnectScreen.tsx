@@ -7,6 +7,7 @@ import type { ErrorBody } from '../../../shared/errors';
 import { call, errorBody } from '../api';
 import { Field } from '../components/Field';
 import { ErrorIcon } from '../components/icons';
+import { OpenExport } from '../components/OpenExport';
 
 interface Props {
   notice: string | null;
@@ -121,6 +122,14 @@ export function ConnectScreen({ notice, onConnected }: Props) {
             </section>
             <AddProfileForm onSaved={(p) => void loadProfiles(p.id)} />
           </div>
+        ) : null}
+
+        {secretsReady ? (
+          <section className="card review-open" aria-labelledby="review-open-title">
+            <OpenExport onOpened={onConnected} wholePage>
+              <h2 id="review-open-title">Review an exported config</h2>
+            </OpenExport>
+          </section>
         ) : null}
       </div>
     </main>

@@ -2,6 +2,7 @@
 // shown in a virtualised grid, with the detail panel beside it. Live events replace single rows in place
 // (lib/useExtensionIndex.ts).
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { useReadOnly } from '../lib/review';
 import type { ExtensionType } from '../../../shared/domain';
 import { EXTENSION_TYPE_LABEL, ExtensionTypes } from '../../../shared/domain';
 import { BulkResetDialog } from '../components/BulkResetDialog';
@@ -48,6 +49,7 @@ interface Props {
 const NO_LOCKS: readonly ExtensionLock[] = [];
 
 export function ExtensionsScreen({ onlineEpoch, online }: Props) {
+  const readOnly = useReadOnly();
   const [query, setQuery] = useState<Query>(INITIAL_QUERY);
   const [activeNumber, setActiveNumber] = useState<string | null>(null);
   const [openNumber, setOpenNumber] = useState<string | null>(null);
@@ -403,7 +405,7 @@ export function ExtensionsScreen({ onlineEpoch, online }: Props) {
                 ) : null}
               </span>
               <div className="bulk-actions">
-                <button type="button" className="btn primary" onClick={openBulkReset} disabled={!online}>
+                <button type="button" className="btn primary" onClick={openBulkReset} disabled={!online || !!readOnly} title={readOnly ?? undefined}>
                   Reset voicemail PINs to default…
                 </button>
                 <button type="button" className="btn" onClick={clearSelection}>

@@ -9,6 +9,8 @@
 // The table comes from the shared live store (lib/hotdesk.ts, also used by the Reception card); the admin
 // panels load their own lists and reload them on `hotdesk.settings_changed` (and after a gap or reconnect).
 import { call } from '../api';
+import { useReadOnly } from '../lib/review';
+import { ReadOnlyFieldset } from '../components/ReadOnly';
 import { HotDeskPasswordsPanel } from '../components/HotDeskPasswords';
 import { HotDeskSites } from '../components/HotDeskSites';
 import { HotDeskTable } from '../components/HotDeskTable';
@@ -76,14 +78,17 @@ function AdminPanels({ onlineEpoch, online, hotdesk }: Props & { hotdesk: Return
   const templates = useLiveList(loadTemplates, 'templates', onlineEpoch);
   const sites = useLiveList(loadSites, 'site', onlineEpoch);
   const passwords = useLiveList(loadPasswords, 'passwords', onlineEpoch);
+  const readOnly = useReadOnly();
   return (
     <>
-      {shown(hotdesk) ? <HotDeskTable hotdesk={hotdesk} admin online={online} templates={templates.data?.items ?? null} /> : null}
-      <HotDeskTemplates list={templates} online={online} />
-      <div className="lockouts-admin-grid hotdesk-admin-grid">
-        <HotDeskSites list={sites} online={online} />
-        <HotDeskPasswordsPanel list={passwords} online={online} />
-      </div>
+      {shown(hotdesk) ? <HotDeskTable hotdesk={hotdesk} admin={!readOnly} online={online} templates={templates.data?.items ?? null} /> : null}
+      <ReadOnlyFieldset>
+        <HotDeskTemplates list={templates} online={online} />
+        <div className="lockouts-admin-grid hotdesk-admin-grid">
+          <HotDeskSites list={sites} online={online} />
+          <HotDeskPasswordsPanel list={passwords} online={online} />
+        </div>
+      </ReadOnlyFieldset>
     </>
   );
 }

@@ -15,6 +15,7 @@
 // The two lists come from the shared live store (lib/lockouts.ts); the admin panels load their own data and
 // reload it on `lockout.settings_changed` (and after a stream gap or reconnect).
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type ChangeEvent, type KeyboardEvent as ReactKeyboardEvent, type ReactNode } from 'react';
+import { useReadOnly } from '../lib/review';
 import {
   DEFAULT_LOCKOUT_POLICY,
   LOCK_CREDENTIAL_LABEL,
@@ -65,6 +66,7 @@ interface Props {
 
 export function LockoutsScreen({ onlineEpoch, online }: Props) {
   const receptionist = useIsReceptionist();
+  const readOnly = useReadOnly();
   const admin = !receptionist;
   const lockouts = useLockouts(onlineEpoch);
   const { store, tables, status, error } = lockouts;
@@ -86,7 +88,7 @@ export function LockoutsScreen({ onlineEpoch, online }: Props) {
             *11). The lists update by themselves.
           </p>
         </div>
-        <DesktopAlerts />
+        {readOnly ? null : <DesktopAlerts />}
       </div>
 
       {error ? (
@@ -125,8 +127,8 @@ export function LockoutsScreen({ onlineEpoch, online }: Props) {
 
       {admin ? (
         <>
-          <ManualBanForm online={online} store={store} />
-          <FailureChart online={online} onlineEpoch={onlineEpoch} />
+          {readOnly ? null : <ManualBanForm online={online} store={store} />}
+          {readOnly ? null : <FailureChart online={online} onlineEpoch={onlineEpoch} />}
           <div className="lockouts-admin-grid">
             <AllowlistPanel online={online} onlineEpoch={onlineEpoch} />
             <LockoutPolicyEditor online={online} onlineEpoch={onlineEpoch} />
@@ -746,6 +748,7 @@ function FailureChart({ online, onlineEpoch }: { online: boolean; onlineEpoch: n
 // ---- allowlist --------------------------------------------------------------------------------------------
 
 function AllowlistPanel({ online, onlineEpoch }: { online: boolean; onlineEpoch: number }) {
+  const readOnly = useReadOnly();
   const ids = useId();
   const now = useNow(30_000);
   const [items, setItems] = useState<AllowEntry[] | null>(null);
@@ -862,7 +865,8 @@ function AllowlistPanel({ online, onlineEpoch }: { online: boolean; onlineEpoch:
                       type="button"
                       className="btn small-btn"
                       onClick={() => void remove(a)}
-                      disabled={busy !== null || !online}
+                      disabled={busy !== null || !online || !!readOnly}
+                      title={readOnly ?? undefined}
                       aria-busy={busy === `rm${a.id}` || undefined}
                       aria-label={`Remove ${a.cidr} from the allowlist`}
                     >
@@ -875,6 +879,7 @@ function AllowlistPanel({ online, onlineEpoch }: { online: boolean; onlineEpoch:
           </table>
         </div>
       ) : null}
+      {readOnly ? null : (
       <form
         className="allow-form"
         noValidate
@@ -901,6 +906,7 @@ function AllowlistPanel({ online, onlineEpoch }: { online: boolean; onlineEpoch:
           </button>
         </div>
       </form>
+      )}
       <ErrorLine text={err} />
       <DoneStatus text={done} />
     </section>

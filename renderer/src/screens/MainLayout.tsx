@@ -14,6 +14,11 @@ import { useNow } from '../lib/time';
 import { RoleContext } from '../lib/role';
 import { lockedCount, useLockouts } from '../lib/lockouts';
 import { startDesktopAlerts } from '../lib/notify';
+import { READ_ONLY_REASON, ReadOnlyContext, reviewSentence } from '../lib/review';
+import { OpenExport } from '../components/OpenExport';
+import { AuditSummaryScreen } from './AuditSummaryScreen';
+import { CompareScreen } from './CompareScreen';
+import { FindingsScreen } from './FindingsScreen';
 import { AdminSecurityScreen } from './AdminSecurityScreen';
 import { AuditScreen } from './AuditScreen';
 import { ExtensionsScreen } from './ExtensionsScreen';
@@ -21,6 +26,7 @@ import { HotDeskScreen } from './HotDeskScreen';
 import { LockoutsScreen } from './LockoutsScreen';
 import { PoliciesScreen } from './PoliciesScreen';
 import { ReceptionScreen } from './ReceptionScreen';
+import './review.css';
 
 interface Props {
   status: ConnectionStatus;
@@ -28,16 +34,19 @@ interface Props {
   onStatus: (status: ConnectionStatus) => void;
 }
 
-type Screen = 'reception' | 'extensions' | 'lockouts' | 'hotdesk' | 'policies' | 'audit' | 'security';
+type Screen = 'reception' | 'extensions' | 'lockouts' | 'hotdesk' | 'policies' | 'audit' | 'security' | 'findings' | 'compare';
 
-const SCREENS: ReadonlyArray<{ key: Screen; label: string; adminOnly: boolean }> = [
-  { key: 'reception', label: 'Reception', adminOnly: false },
+/** `reviewOnly`: the screens of a review of an exported file (issue 7); `live`: hidden in a review. */
+const SCREENS: ReadonlyArray<{ key: Screen; label: string; adminOnly: boolean; reviewOnly?: boolean; liveOnly?: boolean }> = [
+  { key: 'findings', label: 'Findings', adminOnly: true, reviewOnly: true },
+  { key: 'reception', label: 'Reception', adminOnly: false, liveOnly: true },
   { key: 'extensions', label: 'Extensions', adminOnly: false },
   { key: 'lockouts', label: 'Lockouts', adminOnly: false },
   { key: 'hotdesk', label: 'Hot desking', adminOnly: false },
   { key: 'policies', label: 'PIN policies', adminOnly: true },
   { key: 'audit', label: 'Audit log', adminOnly: true },
   { key: 'security', label: 'Admin security', adminOnly: false },
+  { key: 'compare', label: 'Compare', adminOnly: true, reviewOnly: true },
 ];
 
 const ROLE_LABEL: Record<string, string> = { admin: 'administrator', receptionist: 'receptionist' };
@@ -46,13 +55,15 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
   const [disconnecting, setDisconnecting] = useState(false);
   const [disconnectError, setDisconnectError] = useState<string | null>(null);
   const profileName = useProfileName(status.profileId);
-  const startScreen: Screen = status.role === 'receptionist' ? 'reception' : 'extensions';
+  const review = status.review ?? null;
+  const startScreen: Screen = review ? 'findings' : status.role === 'receptionist' ? 'reception' : 'extensions';
   const [screen, setScreen] = useState<{ role: ConnectionStatus['role']; screen: Screen }>({ role: status.role, screen: startScreen });
   // Connected as someone else (another role): back to that role's start screen.
   if (status.role !== null && screen.role !== status.role) setScreen({ role: status.role, screen: startScreen });
   const admin = status.role === 'admin';
   // Only admins see (and can stay on) the admin-only screens.
-  const current: Screen = !admin && SCREENS.some((s) => s.key === screen.screen && s.adminOnly) ? startScreen : screen.screen;
+  const shownScreens = SCREENS.filter((s) => (admin || !s.adminOnly) && (review ? !s.liveOnly : !s.reviewOnly));
+  const current: Screen = shownScreens.some((s) => s.key === screen.screen) ? screen.screen : startScreen;
 
   // Desktop alerts for new locks and blocks, whatever screen is open (only once turned on, from a button).
   const role = status.role;
@@ -62,7 +73,7 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
     setDisconnecting(true);
     setDisconnectError(null);
     try {
-      onStatus(await call('connection.disconnect', {}));
+      onStatus(await call(review ? 'review.close' : 'connection.disconnect', {}));
     } catch (e) {
       setDisconnectError(errorBody(e).message);
     } finally {
@@ -71,12 +82,14 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
   };
 
   const online = status.state === 'online';
-  const connected = `Connected to ${profileName ?? status.server ?? 'the PBX'} as ${status.username ?? '?'}${
-    status.role ? ` (${ROLE_LABEL[status.role] ?? status.role})` : ''
-  }`;
+  const connected = review
+    ? `Exported file ${review.fileName} (${review.pbx.name})`
+    : `Connected to ${profileName ?? status.server ?? 'the PBX'} as ${status.username ?? '?'}${
+        status.role ? ` (${ROLE_LABEL[status.role] ?? status.role})` : ''
+      }`;
 
   return (
-    <div className="app-shell">
+    <div className={`app-shell${review ? ' review-mode' : ''}`}>
       <header className="app-header">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true">
@@ -85,7 +98,7 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
           <span className="brand-name">PBX Warden</span>
         </div>
         <nav className="screen-nav" aria-label="Screens">
-          {SCREENS.filter((s) => admin || !s.adminOnly).map(({ key, label }) => (
+          {shownScreens.map(({ key, label }) => (
             <button
               key={key}
               type="button"
@@ -94,12 +107,12 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
               onClick={() => setScreen({ role: status.role, screen: key })}
             >
               {label}
-              {key === 'lockouts' ? <LockedCount onlineEpoch={onlineEpoch} /> : null}
+              {key === 'lockouts' && !review ? <LockedCount onlineEpoch={onlineEpoch} /> : null}
             </button>
           ))}
         </nav>
         <p className="conn-text">
-          <span className={`conn-dot ${online ? 'on' : 'off'}`} aria-hidden="true" />
+          <span className={`conn-dot ${review ? 'file' : online ? 'on' : 'off'}`} aria-hidden="true" />
           {/* The name the user chose on the Connect screen first; what the PBX calls itself after it. */}
           <span className="conn-main" title={connected}>
             {connected}
@@ -108,16 +121,46 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
             <span className="conn-server">{status.server}</span>
           ) : null}
         </p>
-        <button
-          type="button"
-          className="btn"
-          onClick={() => void disconnect()}
-          disabled={disconnecting}
-          aria-busy={disconnecting || undefined}
-        >
-          Disconnect
-        </button>
+        {!review ? (
+          <OpenExport
+            onOpened={onStatus}
+            connectedTo={profileName ?? status.server ?? 'the PBX'}
+            label="Open export…"
+            buttonClass="btn ghost"
+          />
+        ) : null}
+        {review ? null : (
+          <button
+            type="button"
+            className="btn"
+            onClick={() => void disconnect()}
+            disabled={disconnecting}
+            aria-busy={disconnecting || undefined}
+          >
+            Disconnect
+          </button>
+        )}
       </header>
+      {review ? (
+        <div className="banner review" role="note" aria-label="Read-only review">
+          <span className="review-badge" aria-hidden="true">
+            READ-ONLY
+          </span>
+          <div className="banner-text">
+            <strong>
+              {reviewSentence(review)} <span className="nowrap">Read-only.</span>
+            </strong>
+            <span className="banner-detail">
+              Every screen shows the file; changes are off. {countText(review.counts.extensions, 'extension')},{' '}
+              {countText(review.counts.extensionLocks, 'locked credential')}, {countText(review.counts.addressBans, 'banned address', 'banned addresses')},{' '}
+              {countText(review.counts.accounts, 'account')}, {countText(review.counts.tokens, 'login token')}.
+            </span>
+          </div>
+          <button type="button" className="btn" onClick={() => void disconnect()} disabled={disconnecting} aria-busy={disconnecting || undefined}>
+            Close review
+          </button>
+        </div>
+      ) : null}
       {disconnectError ? (
         <div className="banner error" role="alert">
           <ErrorIcon /> <span>{disconnectError}</span>
@@ -125,8 +168,13 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
       ) : null}
       {!online ? <ConnectionBanner status={status} onStatus={onStatus} /> : null}
       <NoPasswordBanner username={status.username} noPassword={status.noPassword} online={online} />
+      <ReadOnlyContext.Provider value={review ? READ_ONLY_REASON : null}>
       <RoleContext.Provider value={status.role}>
-        {current === 'reception' ? (
+        {current === 'findings' && review ? (
+          <FindingsScreen review={review} />
+        ) : current === 'compare' && review ? (
+          <CompareScreen review={review} />
+        ) : current === 'reception' ? (
           <ReceptionScreen onlineEpoch={onlineEpoch} online={online} />
         ) : current === 'policies' ? (
           <PoliciesScreen onlineEpoch={onlineEpoch} online={online} />
@@ -134,6 +182,8 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
           <LockoutsScreen onlineEpoch={onlineEpoch} online={online} />
         ) : current === 'hotdesk' ? (
           <HotDeskScreen onlineEpoch={onlineEpoch} online={online} />
+        ) : current === 'audit' && review ? (
+          <AuditSummaryScreen review={review} />
         ) : current === 'audit' ? (
           <AuditScreen onlineEpoch={onlineEpoch} online={online} />
         ) : current === 'security' ? (
@@ -142,8 +192,13 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
           <ExtensionsScreen onlineEpoch={onlineEpoch} online={online} />
         )}
       </RoleContext.Provider>
+      </ReadOnlyContext.Provider>
     </div>
   );
+}
+
+function countText(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }
 
 /**

@@ -1,0 +1,130 @@
+// Issue 7: the configuration export of a 100,000-extension PBX. (a) GET /api/v1/export (the PBX in its own
+// process, seeded with 100,000 extensions; the whole body received), target ≤ 2 s; (b) readExportText of that
+// text (size and depth scan, JSON.parse, the zod schema), target ≤ 1 s; (c) encrypting and decrypting it with a
+// passphrase (argon2id 64 MiB + AES-256-GCM). Median of 3 (after a warm-up request). The exported extensions
+// are also checked to equal Store.allExtensions() (the SQL serialisation of server/export.ts at full size).
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { readExportText } from '../shared/export-reader.js';
+import { openDb } from '../server/db.js';
+import { Store } from '../server/store.js';
+import { decryptExport, encryptExport } from '../main/core/export-envelope.js';
+import { median, round, startChild, writeResult } from './lib.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const EXTENSIONS = Number(process.env['BENCH_EXPORT_EXTENSIONS'] ?? 100_000);
+const RUNS = 3;
+
+/** A GET timed from the request to the body's last byte (decoding it as text is the reader's part). */
+function get(url: string, headers: Record<string, string>): Promise<{ status: number; ms: number; text: string }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const ms = performance.now() - t0;
+          resolve({ status: res.statusCode ?? 0, ms, text: body.toString('utf8') });
+        });
+      })
+      .on('error', reject);
+  });
+}
+
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
+async function main() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'warden-bench-export-'));
+  const tsx = path.join(root, 'node_modules/tsx/dist/cli.mjs');
+  const pbx = await startChild([tsx, 'server/cli.ts', '--data-dir', dir, '--seed', String(EXTENSIONS)], {}, /not be shown again/);
+  try {
+    const pw = /password:\s*(\S+)/.exec(pbx.out())?.[1];
+    if (!pw) throw new Error(`could not read the admin password from:\n${pbx.out()}`);
+    const session = await fetch(`${pbx.url}/api/v1/session`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }),
+    });
+    const { token } = (await session.json()) as { token: string };
+    const auth = { Authorization: `Bearer ${token}` };
+
+    await get(`${pbx.url}/api/v1/export`, auth); // warm-up (statement cache, page cache)
+    const exportMs: number[] = [];
+    let text = '';
+    for (let i = 0; i < RUNS; i++) {
+      const r = await get(`${pbx.url}/api/v1/export`, auth);
+      if (r.status !== 200) throw new Error(`GET /api/v1/export: ${r.status} ${r.text.slice(0, 300)}`);
+      exportMs.push(r.ms);
+      text = r.text;
+    }
+
+    const readMs: number[] = [];
+    const readCpuMs: number[] = [];
+    let count = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      const r = readExportText(text);
+      readMs.push(performance.now() - t0);
+      readCpuMs.push(cpuMs(process.cpuUsage(c0)));
+      if (!r.ok) throw new Error(`readExportText: ${r.code} ${r.message}`);
+      count = r.data.extensions.length;
+    }
+    if (count !== EXTENSIONS) throw new Error(`expected ${EXTENSIONS} extensions in the export, read ${count}`);
+    // the SQL-built extensions (server/export.ts) are exactly the Store's row mapping, at this size too
+    const db = openDb(dir);
+    const same = (() => {
+      const r = readExportText(text);
+      return r.ok && isDeepStrictEqual(r.data.extensions, new Store(db).allExtensions());
+    })();
+    db.close();
+    if (!same) throw new Error('the exported extensions differ from Store.allExtensions()');
+
+    let t0 = performance.now();
+    const envelope = await encryptExport(text, 'correct horse battery staple');
+    const encryptMs = performance.now() - t0;
+    t0 = performance.now();
+    const plain = await decryptExport(envelope, 'correct horse battery staple');
+    const decryptMs = performance.now() - t0;
+    if (plain !== text) throw new Error('the decrypted export differs from the original');
+
+    const exportP50 = median(exportMs);
+    const readP50 = median(readMs);
+    console.log(
+      `GET /api/v1/export, ${EXTENSIONS} extensions, ${round(text.length / 1024 / 1024, 1)} MiB: median ${round(exportP50, 0)} ms ` +
+        `(target ≤ 2000) [${exportMs.map((x) => round(x, 0)).join(', ')}]\n` +
+        `readExportText: median ${round(readP50, 0)} ms (target ≤ 1000) [${readMs.map((x) => round(x, 0)).join(', ')}], ` +
+        `CPU [${readCpuMs.map((x) => round(x, 0)).join(', ')}] ms\n` +
+        `load average during the run: ${os.loadavg().map((x) => round(x, 2)).join(' / ')} (2 cores; other work on the machine inflates every figure)\n` +
+        `encrypt ${round(encryptMs, 0)} ms, decrypt ${round(decryptMs, 0)} ms (argon2id 64 MiB, t=3, AES-256-GCM)`,
+    );
+    writeResult('export', {
+      what: `GET /api/v1/export of a PBX seeded with ${EXTENSIONS} extensions (whole body received), readExportText of it, median of ${RUNS}; encrypt/decrypt once`,
+      extensions: EXTENSIONS,
+      bytes: Buffer.byteLength(text),
+      exportMs: round(exportP50, 0),
+      exportRunsMs: exportMs.map((x) => round(x, 0)),
+      exportTargetMs: 2000,
+      readMs: round(readP50, 0),
+      readRunsMs: readMs.map((x) => round(x, 0)),
+      readTargetMs: 1000,
+      readCpuMs: readCpuMs.map((x) => round(x, 0)),
+      loadAverage: os.loadavg().map((x) => round(x, 2)),
+      encryptMs: round(encryptMs, 0),
+      decryptMs: round(decryptMs, 0),
+    });
+  } finally {
+    pbx.child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
