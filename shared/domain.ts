@@ -89,6 +89,8 @@ export type ExtensionCredentials = z.infer<typeof ExtensionCredentialsSchema>;
 
 export const CallDecisionSchema = z.enum(['ring', 'voicemail', 'rejected']);
 
+// shared/export-fast.ts checks exported extensions by hand against exactly this schema (the export reader's fast
+// path): a change here goes there too (test/unit/export-fast.test.ts compares the two).
 export const ExtensionSchema = z
   .object({
     number: ExtensionNumberSchema,

@@ -416,6 +416,33 @@ export const channels = {
     input: ReviewFileInputSchema,
     output: z.object({ other: ReviewInfoSchema, sections: z.array(SectionDiffViewSchema) }),
   },
+  /**
+   * Export the connected PBX's configuration (admins without a site limit) as a file the renderer saves:
+   * plain JSON, or — with a passphrase — the encrypted envelope. The passphrase is used once and never answered.
+   */
+  'config.export': {
+    input: z
+      .object({
+        passphrase: z
+          .string()
+          .min(10, { message: 'an export passphrase is at least 10 characters (or leave it empty for a plain file)' })
+          .max(1024, { message: 'an export passphrase is at most 1024 characters' })
+          .optional(),
+      })
+      .strict(),
+    output: z.object({ filename: z.string(), text: z.string(), encrypted: z.boolean(), bytes: z.number().int() }),
+  },
+  /** The findings (SPEC F6) of the connected PBX, from a fresh export, by the same rules as a review. */
+  'findings.live': {
+    input: Empty,
+    output: z.object({
+      findings: z.array(FindingViewSchema),
+      csv: z.string(),
+      filename: z.string(),
+      pbx: z.string(),
+      checkedAt: z.string(),
+    }),
+  },
 } as const;
 
 export type Channel = keyof typeof channels;

@@ -6,7 +6,7 @@ import type { Extension } from '../../shared/domain.js';
 import { AppError } from '../../shared/errors.js';
 import type { PbxEvent } from '../../shared/events.js';
 import type { ConnectionStatus, Profile } from '../../shared/rpc.js';
-import { PbxClient, type CallOptions, type PbxClientOptions } from './pbx-client.js';
+import { PbxClient, type CallOptions, type DownloadOptions, type PbxClientOptions } from './pbx-client.js';
 import type { RouteDef } from '../../shared/api.js';
 
 export interface SecretAccess {
@@ -351,18 +351,32 @@ export class ConnectionManager {
   /** Call the PBX with the session token; re-login once on 401; report reachability. */
   async call<R extends RouteDef>(def: R, opts: Omit<CallOptions, 'token'> = {}) {
     const client = this.requireClient();
+    return this.withSession((token) => client.call(def, { ...opts, token }));
+  }
+
+  /**
+   * A large document route's body as text with its suggested file name (issue 7: the configuration export,
+   * ~74 MB for 100,000 extensions): not parsed by the client, bounded by `maxBytes`. Same session handling.
+   */
+  async download<R extends RouteDef>(def: R, opts: Omit<CallOptions, 'token'> & DownloadOptions) {
+    const client = this.requireClient();
+    return this.withSession((token) => client.download(def, { ...opts, token }));
+  }
+
+  /** Send with the session token; re-login once on 401; report reachability. */
+  private async withSession<T>(send: (token: string | null) => Promise<T>): Promise<T> {
     const gen = this.generation;
     try {
-      let result;
+      let result: T;
       const sent = this.token;
       try {
-        result = await client.call(def, { ...opts, token: sent });
+        result = await send(sent);
       } catch (err) {
         if (!(err instanceof AppError && err.code === 'unauthorized')) throw err;
         // refreshed while this call was under way: try once with the new token before logging in again
         if (this.token !== sent && this.token !== null) {
           try {
-            result = await client.call(def, { ...opts, token: this.token });
+            result = await send(this.token);
             this.markOnline(gen);
             return result;
           } catch (again) {
@@ -370,7 +384,7 @@ export class ConnectionManager {
           }
         }
         await this.reauthenticate();
-        result = await client.call(def, { ...opts, token: this.token });
+        result = await send(this.token);
       }
       this.markOnline(gen);
       return result;

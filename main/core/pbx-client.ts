@@ -52,6 +52,22 @@ export interface CallOptions {
   token?: string | null;
 }
 
+/** Options of a document download (PbxClient.download). */
+export interface DownloadOptions {
+  /** The most bytes accepted; a larger body is refused (pbx_error 502) before it is all held. */
+  maxBytes: number;
+  /** Socket inactivity limit for this request (the default 10 s is meant for small answers). */
+  timeoutMs?: number;
+}
+
+/** The file name of a Content-Disposition header (`filename="…"`), or null; only a plain, safe name. */
+export function dispositionFilename(header: unknown): string | null {
+  if (typeof header !== 'string') return null;
+  const m = /filename="([^"\\/]{1,200})"/i.exec(header) ?? /filename=([^;\s"\\/]{1,200})/i.exec(header);
+  const name = m?.[1]?.trim();
+  return name && /^[A-Za-z0-9._-]+$/.test(name) && !name.startsWith('.') ? name : null;
+}
+
 type Out<R extends RouteDef> = R['response'] extends z.ZodType ? z.output<R['response']> : void;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -325,6 +341,45 @@ export class PbxClient {
           throw new AppError('pbx_error', `The PBX answered ${def.operationId} with data this console does not understand`, 502);
         }
         if (idempotent && attempt < this.retries && isRetryable(err)) {
+          const wait = retryAfterMs(err) ?? this.backoffMs * 2 ** attempt * (0.75 + Math.random() * 0.5);
+          attempt++;
+          await sleep(wait);
+          continue;
+        }
+        throw toAppError(err, this.baseUrl);
+      }
+    }
+  }
+
+  /**
+   * A route's body as text, unparsed, with the file name the PBX suggests (Content-Disposition): for large
+   * documents such as the configuration export (~74 MB for 100,000 extensions), which the caller reads with its
+   * own bounded reader. GET only; retried like call().
+   */
+  async download<R extends RouteDef>(def: R, opts: CallOptions & DownloadOptions): Promise<{ text: string; filename: string | null }> {
+    const url = pathFor(def.path, opts.params);
+    const headers: Record<string, string> = { Accept: def.produces ?? 'application/json' };
+    if (opts.token) headers['Authorization'] = `Bearer ${opts.token}`;
+    let attempt = 0;
+    for (;;) {
+      try {
+        const res: AxiosResponse = await this.http.request({
+          method: 'GET',
+          url,
+          params: opts.query,
+          headers,
+          responseType: 'text',
+          // the body stays text: the caller's reader checks size and depth before JSON.parse
+          transformResponse: [(d: unknown) => d],
+          maxContentLength: opts.maxBytes,
+          timeout: opts.timeoutMs ?? 120_000,
+        });
+        return { text: String(res.data), filename: dispositionFilename(res.headers['content-disposition']) };
+      } catch (err) {
+        if (err instanceof AxiosError && /maxContentLength/i.test(err.message)) {
+          throw new AppError('pbx_error', `The PBX's answer to ${def.operationId} is larger than ${Math.round(opts.maxBytes / 1048576)} MiB, the most this console reads`, 502);
+        }
+        if (attempt < this.retries && isRetryable(err)) {
           const wait = retryAfterMs(err) ?? this.backoffMs * 2 ** attempt * (0.75 + Math.random() * 0.5);
           attempt++;
           await sleep(wait);

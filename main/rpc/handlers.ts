@@ -6,6 +6,7 @@ import { secretKeyFor, type ConnectionManager } from '../core/connection.js';
 import type { ProfileInput, ProfileStore } from '../core/profiles.js';
 import type { SecretStore } from '../core/secrets.js';
 import { compareExports, findingsOf } from '../core/review-analysis.js';
+import { exportForSaving, liveFindings } from '../core/live-export.js';
 import { isWriteChannel, ReviewManager, ReviewSource, REVIEW_READ_CHANNELS } from '../core/review.js';
 import type { Channel } from '../../shared/rpc.js';
 import type { Handlers } from './router.js';
@@ -286,6 +287,9 @@ function createLiveHandlers(services: ConsoleServices): Handlers {
       if (uploadId !== undefined) review.dropUpload(uploadId);
       return { other: new ReviewSource(fileName, other).info(), sections: compareExports(source.data, other) };
     },
+    // issue 7: the connected PBX's export — a file to save, and the same findings as a review, live
+    'config.export': async ({ passphrase }) => exportForSaving(connection, passphrase),
+    'findings.live': async () => liveFindings(connection),
     'sites.list': async () => ({ items: (await connection.call(routes.listSites)).data.items }),
     'extensions.list': async (query) => (await connection.call(routes.listExtensions, { query: { ...query } })).data,
     'extensions.all': async () => {

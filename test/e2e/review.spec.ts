@@ -37,6 +37,13 @@ test.beforeAll(async ({ browser }: { browser: Browser }) => {
     const r = await api('GET', p);
     return { status: r.status, body: r.body };
   });
+  // a phone logged in (the file's hot-desk table then has a row with "Log out")
+  const desk = doc.extensions.find((e) => e.type === 'phone_terminal')!;
+  doc.hotdesk.devices.push({
+    mac: '00:15:65:AB:CD:EF', brand: 'yealink', model: 'SIP-T46S', firmware: '66.86.0.15', siteId: desk.siteId,
+    lastSeenAddress: '10.0.0.77', lastSeenAt: doc.exportedAt, state: 'logged_in', extension: desk.number, templateId: null,
+    since: doc.exportedAt, lastActivityAt: doc.exportedAt,
+  });
   dir = mkdtempSync(path.join(os.tmpdir(), 'warden-review-e2e-'));
   files.good = path.join(dir, 'head-office-export.json');
   writeFileSync(files.good, JSON.stringify(doc, null, 2));
@@ -141,11 +148,20 @@ test('Lockouts: the bans of the file, no write control', async () => {
   await expect(bans.getByRole('button', { name: 'Unban all…' })).toBeDisabled();
   await expect(page.getByRole('button', { name: 'Block', exact: true })).toHaveCount(0);
   await expect(page.getByRole('form', { name: 'Add to the allowlist' })).toHaveCount(0);
+  // the lockout policy as exported: its inputs off, not only Save
+  await expect(page.getByRole('form', { name: 'Lockout policy' }).getByRole('textbox').first()).toBeDisabled();
   await shot(page, '114-review-lockouts');
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.waitForTimeout(400);
   await shot(page, '115-review-lockouts-dark');
   await page.emulateMedia({ colorScheme: 'light' });
+});
+
+test('Hot desking: a logged-in phone of the file, "Log out" off with the reason', async () => {
+  await openScreen(page, 'Hot desking');
+  const logOut = page.getByRole('button', { name: /^Log out \d+$/ }).first();
+  await expect(logOut).toBeDisabled();
+  await expect(logOut).toHaveAttribute('title', /review of an exported file/);
 });
 
 test('Admin security: the tokens of the file, read-only', async () => {
@@ -154,6 +170,9 @@ test('Admin security: the tokens of the file, read-only', async () => {
   await expect(tokens).toBeVisible();
   await expect(tokens.locator('tbody tr[data-key]')).toHaveCount(doc.tokens.length + doc.passkeys.length);
   await expect(page.getByRole('button', { name: 'Sign out everywhere else…' })).toBeDisabled();
+  // no selection to sign out or delete tokens and passkeys with; the reason instead
+  await expect(tokens.getByRole('checkbox')).toHaveCount(0);
+  await expect(page.locator('.tokens-section').getByText('Read-only: this is a review of an exported file')).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Login settings', exact: true })).toHaveCount(0);
   await shot(page, '116-review-security');
 });
@@ -171,6 +190,8 @@ test('PIN policies and Audit log: what the file holds, nothing to save', async (
   await openScreen(page, 'PIN policies');
   await expect(page.getByText('Read-only: this is a review of an exported file').first()).toBeVisible();
   await expect(page.getByRole('button', { name: /^Save/ })).toHaveCount(0);
+  await expect(page.getByLabel('Minimum length').first()).toBeDisabled();
+  await expect(page.locator('.preset-btn').first()).toBeDisabled();
   await openScreen(page, 'Audit log');
   const summary = page.getByRole('region', { name: 'Audit log summary' });
   await expect(summary).toContainText(doc.audit.rows.toLocaleString('en-US'));

@@ -1,10 +1,12 @@
 // The live hot-desk table (SPEC F4): one row per extension that has a mapping or is logged in on a phone —
 // extension and user, state, the phone's MAC and brand/model, the template it got (or the mapping's), since
 // when — with search (extension number, name, or MAC in any notation), state and site filters, "Log out"
-// for staff and, for admins, "Edit mapping" / "Add mapping". Rows change live as phones log in and out.
+// for staff and, for admins, "Edit mapping" / "Add mapping". Rows change live as phones log in and out. In a
+// review of an exported file "Log out" is off with the reason (and the screen passes admin=false: no mapping).
 import { useId, useMemo, useRef, useState } from 'react';
 import { DEVICE_STATE_LABEL, DeviceStates, type HotDeskRow, type Mapping, type Template } from '../../../shared/hotdesk';
 import { canLogOut, filterRows, stateCounts, type HotDeskFilter, type HotDeskSnapshot, type HotDeskStore, type StateFilter } from '../lib/hotdesk';
+import { useReadOnly } from '../lib/review';
 import { useNow } from '../lib/time';
 import { When } from './When';
 import { DoneStatus } from './Field';
@@ -41,6 +43,8 @@ interface Props {
 export function HotDeskTable({ hotdesk, admin, online, templates }: Props) {
   const ids = useId();
   const now = useNow(30_000);
+  // a review of an exported file: "Log out" stays in the row, off, with the reason
+  const readOnly = useReadOnly();
   const { tables, sites, store } = hotdesk;
   const [filter, setFilter] = useState<HotDeskFilter>({ search: '', state: 'any', site: '' });
   const [logoutOf, setLogoutOf] = useState<string | null>(null);
@@ -58,7 +62,7 @@ export function HotDeskTable({ hotdesk, admin, online, templates }: Props) {
   const filtered = filter.search.trim() !== '' || filter.state !== 'any' || filter.site !== '';
   const logoutRow = logoutOf ? tables.rows.get(logoutOf) : undefined;
   // The phone logged out meanwhile (from the phone, or someone else): nothing left to confirm.
-  if (logoutOf && !(logoutRow && canLogOut(logoutRow))) setLogoutOf(null);
+  if (logoutOf && (readOnly || !(logoutRow && canLogOut(logoutRow)))) setLogoutOf(null);
 
   const summary = `${counts.logged_in} logged in, ${counts.needs_reboot} waiting for a reboot, ${counts.logged_out} not on a phone`;
 
@@ -202,7 +206,14 @@ export function HotDeskTable({ hotdesk, admin, online, templates }: Props) {
                   </td>
                   <td className="c-actions">
                     {canLogOut(r) ? (
-                      <button type="button" className="btn small-btn" onClick={() => setLogoutOf(r.extension)} disabled={!online} aria-label={`Log out ${r.extension}`}>
+                      <button
+                        type="button"
+                        className="btn small-btn"
+                        onClick={() => setLogoutOf(r.extension)}
+                        disabled={!online || !!readOnly}
+                        title={readOnly ?? undefined}
+                        aria-label={`Log out ${r.extension}`}
+                      >
                         Log out
                       </button>
                     ) : null}
@@ -231,7 +242,7 @@ export function HotDeskTable({ hotdesk, admin, online, templates }: Props) {
         </div>
       )}
 
-      {logoutRow && canLogOut(logoutRow) ? (
+      {logoutRow && canLogOut(logoutRow) && !readOnly ? (
         <HotDeskLogoutDialog
           row={logoutRow}
           online={online}

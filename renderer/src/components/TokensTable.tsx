@@ -9,6 +9,9 @@
 // else…" (tokens only); each asks first in a dialog that says how many and whether this console's own session
 // is among them (the console then signs in again with the saved password). After it: a done line, the list
 // reloads, and focus goes back to the button or, when that is gone, to the heading.
+//
+// In a review of an exported file nothing can be signed out or deleted: no selection column (selecting only
+// serves the removal), "Sign out everywhere else…" off, and the reason said once above the table.
 import { Fragment, useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { useReadOnly } from '../lib/review';
 import type { ErrorBody } from '../../../shared/errors';
@@ -208,7 +211,9 @@ export function TokensTable({
         <ErrorNotice error={{ ...passkeys.error, message: `The passkeys could not be loaded: ${passkeys.error.message}` }} />
       ) : null}
 
-      {selected.size > 0 && !readOnly ? (
+      {readOnly ? (
+        <p className="read-only-note">Read-only: {readOnly.replace(/^This is a review/, 'this is a review')}</p>
+      ) : selected.size > 0 ? (
         <SelectionBar
           label="Selected tokens"
           count={selected.size}
@@ -227,11 +232,11 @@ export function TokensTable({
           <p className="empty-title">No token is in use.</p>
         </div>
       ) : (
-        <div className="table-wrap" onKeyDown={onKeyDown}>
-          <table className="data-table tokens-table" aria-labelledby={titleId} aria-describedby={`${titleId}-keys`}>
+        <div className="table-wrap" onKeyDown={readOnly ? undefined : onKeyDown}>
+          <table className="data-table tokens-table" aria-labelledby={titleId} aria-describedby={readOnly ? undefined : `${titleId}-keys`}>
             <thead>
               <tr>
-                <SelectAllCheckbox selection={selection} label="Select all tokens" />
+                {readOnly ? null : <SelectAllCheckbox selection={selection} label="Select all tokens" />}
                 <th scope="col">Type</th>
                 <th scope="col">Created</th>
                 <th scope="col">Created from</th>
@@ -254,18 +259,20 @@ export function TokensTable({
                 return (
                   <Fragment key={r.key}>
                     <tr className={`${checked ? 'checked' : ''}${r.current ? ' current' : ''}`} data-key={r.key}>
-                      <td className="c-check">
-                        <input
-                          type="checkbox"
-                          className="row-check"
-                          aria-label={`Select ${name}`}
-                          checked={checked}
-                          onChange={(e) => {
-                            if ((e.nativeEvent as MouseEvent).shiftKey) selection.rangeTo(r.key, null);
-                            else selection.toggle(r.key);
-                          }}
-                        />
-                      </td>
+                      {readOnly ? null : (
+                        <td className="c-check">
+                          <input
+                            type="checkbox"
+                            className="row-check"
+                            aria-label={`Select ${name}`}
+                            checked={checked}
+                            onChange={(e) => {
+                              if ((e.nativeEvent as MouseEvent).shiftKey) selection.rangeTo(r.key, null);
+                              else selection.toggle(r.key);
+                            }}
+                          />
+                        </td>
+                      )}
                       <td className="c-kind">
                         <span className="kind-name" data-kind={r.kind}>
                           <Icon />
@@ -308,7 +315,7 @@ export function TokensTable({
                     </tr>
                     {open ? (
                       <tr className="token-details" id={`${ids}-${r.key}`}>
-                        <td />
+                        {readOnly ? null : <td />}
                         <td colSpan={7}>
                           <dl>
                             <dt>{r.kind === 'passkey' ? 'Passkey id' : 'Token id'}</dt>
@@ -346,14 +353,16 @@ export function TokensTable({
               })}
             </tbody>
           </table>
-          <p id={`${titleId}-keys`} className="muted small table-keys">
-            Select rows with <kbd>Space</kbd>, a range with <kbd>Shift</kbd>+click or <kbd>Shift</kbd>+<kbd>↑</kbd> <kbd>↓</kbd>,
-            all with <kbd>Ctrl</kbd>+<kbd>A</kbd>; <kbd>↑</kbd> <kbd>↓</kbd> move between rows.
-          </p>
+          {readOnly ? null : (
+            <p id={`${titleId}-keys`} className="muted small table-keys">
+              Select rows with <kbd>Space</kbd>, a range with <kbd>Shift</kbd>+click or <kbd>Shift</kbd>+<kbd>↑</kbd> <kbd>↓</kbd>,
+              all with <kbd>Ctrl</kbd>+<kbd>A</kbd>; <kbd>↑</kbd> <kbd>↓</kbd> move between rows.
+            </p>
+          )}
         </div>
       )}
 
-      {asking ? (
+      {asking && !readOnly ? (
         <ConfirmRevoke
           asking={asking}
           busy={busy}

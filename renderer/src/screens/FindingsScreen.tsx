@@ -1,4 +1,5 @@
-// Issue 7 / SPEC F6: the findings of a reviewed export — each rule with its severity, how many rows it
+// Issue 7 / SPEC F6: the findings of a reviewed export, or of the connected PBX (`source` live: a fresh export
+// checked by the same rules, with "Check again" and "Export config…") — each rule with its severity, how many rows it
 // affects, why it matters and what to do, and the rows themselves (folded). Export as CSV (a download) and a
 // printable report (window.print with the print stylesheet: the report only, every finding unfolded).
 import { useCallback, useEffect, useState } from 'react';
@@ -6,6 +7,8 @@ import type { ErrorBody } from '../../../shared/errors';
 import type { FindingSeverity, FindingView, ReviewInfo } from '../../../shared/review';
 import { call, errorBody } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { ExportConfigButton } from '../components/ExportConfigDialog';
+import { DoneStatus } from '../components/Field';
 import { downloadText } from '../lib/audit';
 import { formatWhen } from '../lib/review';
 
@@ -23,24 +26,35 @@ function printReport(): void {
   window.print();
 }
 
-export function FindingsScreen({ review }: { review: ReviewInfo }) {
-  const [data, setData] = useState<{ findings: FindingView[]; csv: string; filename: string } | null>(null);
+/** Where the findings come from: the reviewed file, or the connected PBX (a fresh export on every check). */
+export type FindingsSource = { kind: 'review'; review: ReviewInfo } | { kind: 'live'; online: boolean; onlineEpoch: number };
+
+export function FindingsScreen({ source }: { source: FindingsSource }) {
+  const [data, setData] = useState<{ findings: FindingView[]; csv: string; filename: string; pbx?: string; checkedAt?: string } | null>(null);
   const [error, setError] = useState<ErrorBody | null>(null);
+  const [checking, setChecking] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const live = source.kind === 'live';
+  const review = source.kind === 'review' ? source.review : null;
 
   const load = useCallback(async () => {
     setError(null);
+    setChecking(true);
     try {
-      const res = await call('review.findings', {});
+      const res = live ? await call('findings.live', {}) : await call('review.findings', {});
       setData({ ...res, findings: [...res.findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || b.count - a.count) });
     } catch (e) {
       setError(errorBody(e));
+    } finally {
+      setChecking(false);
     }
-  }, []);
+  }, [live]);
 
+  const reloadKey = review ? `${review.fileName}|${review.exportedAt}` : `live|${source.kind === 'live' ? source.onlineEpoch : 0}`;
   useEffect(() => {
     void load();
-  }, [load, review.fileName, review.exportedAt]);
+  }, [load, reloadKey]);
 
   const toggle = (rule: string) =>
     setOpen((s) => {
@@ -59,19 +73,40 @@ export function FindingsScreen({ review }: { review: ReviewInfo }) {
       <div className="toolbar">
         <div className="toolbar-title">
           <h1 id="findings-title">Findings</h1>
-          <p className="muted">
-            {review.pbx.name}, exported {formatWhen(review.exportedAt)} by {review.exportedBy} ({review.fileName})
-          </p>
+          {review ? (
+            <p className="muted">
+              {review.pbx.name}, exported {formatWhen(review.exportedAt)} by {review.exportedBy} ({review.fileName})
+            </p>
+          ) : (
+            <p className="muted findings-live-head">
+              <span className="live-badge">LIVE</span> {data?.pbx ?? 'The PBX'} — the connected PBX
+              {data?.checkedAt ? <>, checked {formatWhen(data.checkedAt)}</> : null}, by the same checks as an exported file.
+            </p>
+          )}
         </div>
         <div className="toolbar-actions no-print">
+          {live ? (
+            <button
+              type="button"
+              className="btn"
+              disabled={checking || (source.kind === 'live' && !source.online)}
+              aria-busy={checking || undefined}
+              onClick={() => void load()}
+            >
+              {checking && data ? 'Checking…' : 'Check again'}
+            </button>
+          ) : null}
           <button type="button" className="btn" disabled={!data} onClick={() => data && downloadText(data.filename, data.csv)}>
             Export CSV
           </button>
           <button type="button" className="btn" disabled={!data} onClick={printReport}>
             Print report
           </button>
+          {/* a successful live check proves the right to export (admins without a site limit) */}
+          {live && data && source.kind === 'live' ? <ExportConfigButton pbx={data.pbx ?? 'the PBX'} online={source.online} onSaved={setSaved} /> : null}
         </div>
       </div>
+      {live ? <DoneStatus text={saved} /> : null}
       {error ? (
         <div className="findings-error">
           <ErrorNotice error={error} />
@@ -82,7 +117,7 @@ export function FindingsScreen({ review }: { review: ReviewInfo }) {
       ) : null}
       {!data && !error ? (
         <p className="loading" role="status">
-          Checking the file…
+          {live ? 'Checking the PBX (reading its whole configuration)…' : 'Checking the file…'}
         </p>
       ) : null}
       {data ? (
@@ -97,7 +132,7 @@ export function FindingsScreen({ review }: { review: ReviewInfo }) {
               <strong>{clean.length}</strong> checks passed
             </li>
           </ul>
-          {withRows.length === 0 ? <p className="notice info">No problems found in this export.</p> : null}
+          {withRows.length === 0 ? <p className="notice info">No problems found {live ? 'on this PBX' : 'in this export'}.</p> : null}
           <ol className="findings-list">
             {withRows.map((f) => {
               const shown = open.has(f.rule);

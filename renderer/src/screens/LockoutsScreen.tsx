@@ -16,6 +16,7 @@
 // reload it on `lockout.settings_changed` (and after a stream gap or reconnect).
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type ChangeEvent, type KeyboardEvent as ReactKeyboardEvent, type ReactNode } from 'react';
 import { useReadOnly } from '../lib/review';
+import { ReadOnlyFieldset } from '../components/ReadOnly';
 import {
   DEFAULT_LOCKOUT_POLICY,
   LOCK_CREDENTIAL_LABEL,
@@ -1220,16 +1221,19 @@ function LockoutPolicyEditor({ online, onlineEpoch }: { online: boolean; onlineE
           void save();
         }}
       >
-        {(['extension', 'address', 'permanent'] as const).map((g) => (
-          <fieldset key={g} className="policy-group">
-            <legend>{g === 'extension' ? 'Extensions' : g === 'address' ? 'Addresses' : 'Permanent locks'}</legend>
-            <div className="policy-fields">
-              {POLICY_FIELDS.filter((f) => f.group === g).map((f) => (
-                <Field key={f.path} {...input(f.path)} />
-              ))}
-            </div>
-          </fieldset>
-        ))}
+        {/* a review: the values as exported, every input off (PolicyFormActions says why, in place of Save) */}
+        <ReadOnlyFieldset note={false}>
+          {(['extension', 'address', 'permanent'] as const).map((g) => (
+            <fieldset key={g} className="policy-group">
+              <legend>{g === 'extension' ? 'Extensions' : g === 'address' ? 'Addresses' : 'Permanent locks'}</legend>
+              <div className="policy-fields">
+                {POLICY_FIELDS.filter((f) => f.group === g).map((f) => (
+                  <Field key={f.path} {...input(f.path)} />
+                ))}
+              </div>
+            </fieldset>
+          ))}
+        </ReadOnlyFieldset>
 
         {error ? <ErrorNotice error={error} /> : null}
 

@@ -45,6 +45,8 @@ const SCREENS: ReadonlyArray<{ key: Screen; label: string; adminOnly: boolean; r
   { key: 'hotdesk', label: 'Hot desking', adminOnly: false },
   { key: 'policies', label: 'PIN policies', adminOnly: true },
   { key: 'audit', label: 'Audit log', adminOnly: true },
+  // issue 7: the same findings, live against the connected PBX (after the screens of daily work)
+  { key: 'findings', label: 'Findings', adminOnly: true, liveOnly: true },
   { key: 'security', label: 'Admin security', adminOnly: false },
   { key: 'compare', label: 'Compare', adminOnly: true, reviewOnly: true },
 ];
@@ -170,8 +172,8 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
       <NoPasswordBanner username={status.username} noPassword={status.noPassword} online={online} />
       <ReadOnlyContext.Provider value={review ? READ_ONLY_REASON : null}>
       <RoleContext.Provider value={status.role}>
-        {current === 'findings' && review ? (
-          <FindingsScreen review={review} />
+        {current === 'findings' ? (
+          <FindingsScreen source={review ? { kind: 'review', review } : { kind: 'live', online, onlineEpoch }} />
         ) : current === 'compare' && review ? (
           <CompareScreen review={review} />
         ) : current === 'reception' ? (

@@ -39,6 +39,7 @@ import { CheckIcon, CrossIcon, DotIcon, ErrorIcon } from '../components/icons';
 import { PinRuleList } from '../components/PinRuleList';
 import { PolicyConflict, type PolicyRow } from '../components/PolicyConflict';
 import { PolicyFormActions, saveBlockedReason } from '../components/PolicyFormActions';
+import { ReadOnlyFieldset } from '../components/ReadOnly';
 import { subscribeEvents } from '../lib/events';
 import { absoluteTime, relativeTime, useNow } from '../lib/time';
 import './policies.css';
@@ -648,32 +649,35 @@ function PolicyEditor({
         />
       ) : null}
 
-      <div className="preset-group" role="group" aria-labelledby={`${ids}-presets`}>
-        <h3 id={`${ids}-presets`}>Start from a preset</h3>
-        <p className="muted small">One click puts the preset's rules into the form below; nothing changes on the PBX until you save.</p>
-        <div className="preset-list">
-          {PinPresets.map((p: PinPreset) => {
-            const policy = pinPolicyPreset(p, kind);
-            const pressed = draftPreset === p;
-            return (
-              <button
-                key={p}
-                type="button"
-                className="btn preset-btn"
-                aria-pressed={pressed}
-                onClick={() => onDraft(toDraft(policy))}
-                disabled={busy}
-              >
-                <span className="preset-name">
-                  {pressed ? <CheckIcon /> : null}
-                  {presetLabel(p, kind)}
-                </span>
-                <span className="preset-summary">{presetSummary(policy)}</span>
-              </button>
-            );
-          })}
+      {/* a review: the presets and rules as exported, every control off (PolicyFormActions says why, in place of Save) */}
+      <ReadOnlyFieldset note={false}>
+        <div className="preset-group" role="group" aria-labelledby={`${ids}-presets`}>
+          <h3 id={`${ids}-presets`}>Start from a preset</h3>
+          <p className="muted small">One click puts the preset's rules into the form below; nothing changes on the PBX until you save.</p>
+          <div className="preset-list">
+            {PinPresets.map((p: PinPreset) => {
+              const policy = pinPolicyPreset(p, kind);
+              const pressed = draftPreset === p;
+              return (
+                <button
+                  key={p}
+                  type="button"
+                  className="btn preset-btn"
+                  aria-pressed={pressed}
+                  onClick={() => onDraft(toDraft(policy))}
+                  disabled={busy}
+                >
+                  <span className="preset-name">
+                    {pressed ? <CheckIcon /> : null}
+                    {presetLabel(p, kind)}
+                  </span>
+                  <span className="preset-summary">{presetSummary(policy)}</span>
+                </button>
+              );
+            })}
+          </div>
         </div>
-      </div>
+      </ReadOnlyFieldset>
 
       <form
         className="policy-form"
@@ -685,65 +689,67 @@ function PolicyEditor({
         }}
       >
         <h3 id={`${ids}-rules`}>Rules</h3>
-        <div className="rule-grid">
-          <Field label="Minimum length" hint={`${format.minLength} to ${format.maxLength}`} {...numberInput('minLength')} />
-          <Field label="Maximum length" hint={`${Math.max(1, format.minLength)} to ${format.maxLength}`} {...numberInput('maxLength')} />
-        </div>
+        <ReadOnlyFieldset note={false}>
+          <div className="rule-grid">
+            <Field label="Minimum length" hint={`${format.minLength} to ${format.maxLength}`} {...numberInput('minLength')} />
+            <Field label="Maximum length" hint={`${Math.max(1, format.minLength)} to ${format.maxLength}`} {...numberInput('maxLength')} />
+          </div>
 
-        <CheckRow
-          label="Digits 0–9 only"
-          checked={draft.digitsOnly}
-          disabled={format.digitsOnly}
-          hint={format.digitsOnly ? `Always on: a ${lower} is digits only.` : 'Off: letters a–z, A–Z and digits are allowed.'}
-          error={errors.digitsOnly}
-          onChange={(v) => set('digitsOnly', v)}
-        />
-
-        <div className="toggle-number">
           <CheckRow
-            label="Refuse repeated digits"
-            checked={draft.repeatOn}
-            hint="Like 111: the same digit several times in a row."
-            onChange={(v) => set('repeatOn', v)}
+            label="Digits 0–9 only"
+            checked={draft.digitsOnly}
+            disabled={format.digitsOnly}
+            hint={format.digitsOnly ? `Always on: a ${lower} is digits only.` : 'Off: letters a–z, A–Z and digits are allowed.'}
+            error={errors.digitsOnly}
+            onChange={(v) => set('digitsOnly', v)}
           />
-          {draft.repeatOn ? (
-            <Field label="Refused from (same digit in a row)" hint="2 refuses 11; 3 refuses 111 and allows 11." {...numberInput('maxRepeatedDigits')} />
-          ) : null}
-        </div>
 
-        <div className="toggle-number">
+          <div className="toggle-number">
+            <CheckRow
+              label="Refuse repeated digits"
+              checked={draft.repeatOn}
+              hint="Like 111: the same digit several times in a row."
+              onChange={(v) => set('repeatOn', v)}
+            />
+            {draft.repeatOn ? (
+              <Field label="Refused from (same digit in a row)" hint="2 refuses 11; 3 refuses 111 and allows 11." {...numberInput('maxRepeatedDigits')} />
+            ) : null}
+          </div>
+
+          <div className="toggle-number">
+            <CheckRow
+              label="Refuse ascending or descending digits"
+              checked={draft.sequenceOn}
+              hint="Like 123 or 321 (no wrap-around: 890 is allowed)."
+              onChange={(v) => set('sequenceOn', v)}
+            />
+            {draft.sequenceOn ? (
+              <Field label="Refused from (digits in a row)" hint="2 to 10; 3 refuses 123 and allows 12." {...numberInput('maxSequenceLength')} />
+            ) : null}
+          </div>
+
           <CheckRow
-            label="Refuse ascending or descending digits"
-            checked={draft.sequenceOn}
-            hint="Like 123 or 321 (no wrap-around: 890 is allowed)."
-            onChange={(v) => set('sequenceOn', v)}
+            label="Refuse the extension number and its reverse"
+            checked={draft.notExtension}
+            hint="For extension 1234: 1234 and 4321."
+            onChange={(v) => set('notExtension', v)}
           />
-          {draft.sequenceOn ? (
-            <Field label="Refused from (digits in a row)" hint="2 to 10; 3 refuses 123 and allows 12." {...numberInput('maxSequenceLength')} />
-          ) : null}
-        </div>
 
-        <CheckRow
-          label="Refuse the extension number and its reverse"
-          checked={draft.notExtension}
-          hint="For extension 1234: 1234 and 4321."
-          onChange={(v) => set('notExtension', v)}
-        />
+          <div className="history-field">
+            <Field
+              label="Refuse the last PINs (how many)"
+              hint="0 = off, up to 24. The value and its reverse; checked by the PBX against stored hashes."
+              {...numberInput('historyCount')}
+            />
+          </div>
 
-        <div className="history-field">
-          <Field
-            label="Refuse the last PINs (how many)"
-            hint="0 = off, up to 24. The value and its reverse; checked by the PBX against stored hashes."
-            {...numberInput('historyCount')}
+          <CheckRow
+            label="Refuse the number's default PIN"
+            checked={draft.notDefault}
+            hint="Checked by the PBX: every number has a random default PIN that users must replace."
+            onChange={(v) => set('notDefault', v)}
           />
-        </div>
-
-        <CheckRow
-          label="Refuse the number's default PIN"
-          checked={draft.notDefault}
-          hint="Checked by the PBX: every number has a random default PIN that users must replace."
-          onChange={(v) => set('notDefault', v)}
-        />
+        </ReadOnlyFieldset>
 
         {error ? (
           <ErrorNotice
