@@ -127,10 +127,17 @@ test('login settings: a bad email entry is named, fixed and saved; API access ex
   expect(mine.tokenValidityMinutes).toBe(2 * 24 * 60);
   await tallShot(page, '101-accounts-login-settings-saved');
 
-  // Someone else changes the account meanwhile: saving shows both versions.
-  const put = await api<Account>('PUT', '/admin/login-settings', { username: 'admin', emails: 'noc@example.net', apiAccess: false, tokenValidityMinutes: 60 }, { 'If-Match': mine.etag });
-  expect(put.status, put.text).toBe(200);
+  // Someone else changes the account while the form is untouched: the form follows at once (admin.changed).
+  const first = await api<Account>('PUT', '/admin/login-settings', { username: 'admin', emails: 'desk@example.net', apiAccess: false, tokenValidityMinutes: 2 * 24 * 60 }, { 'If-Match': mine.etag });
+  expect(first.status, first.text).toBe(200);
+  await expect(emails).toHaveValue('desk@example.net');
+  // ... and while it is being edited: the edits stay, and saving shows both versions.
   await emails.fill('me@example.com');
+  const put = await api<Account>('PUT', '/admin/login-settings', { username: 'admin', emails: 'noc@example.net', apiAccess: false, tokenValidityMinutes: 60 }, { 'If-Match': first.body.etag });
+  expect(put.status, put.text).toBe(200);
+  // the event of that change arrives; the edits stay
+  await page.waitForTimeout(300);
+  await expect(emails).toHaveValue('me@example.com');
   await save.click();
   const conflict = ls.getByRole('group', { name: /Your account was changed elsewhere/ });
   await expect(conflict).toBeVisible();

@@ -19,6 +19,8 @@ export function AdminAllowlistEditor({ online }: { online: boolean }) {
   const [saved, setSaved] = useState<AdminAllowlist | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [text, setText] = useState<string | null>(null);
+  const textRef = useRef<string | null>(null);
+  textRef.current = text;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ErrorBody | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -26,13 +28,18 @@ export function AdminAllowlistEditor({ online }: { online: boolean }) {
 
   /** The list as last loaded: an untouched editor follows a change made elsewhere; an edited one keeps the edits. */
   const savedText = useRef<string | null>(null);
+  savedText.current = saved ? saved.entries.join('\n') : null;
   const load = useCallback(async () => {
     try {
       const a = await call('admin.allowlist', {});
       const before = savedText.current;
-      savedText.current = a.entries.join('\n');
-      setSaved(a);
-      setText((t) => (t === null || t === before ? a.entries.join('\n') : t));
+      const t = textRef.current;
+      // an untouched editor follows a change made elsewhere; an edited one keeps its edits and the version they
+      // were made on (Save then gets the PBX's 412 and shows both lists: never a silent overwrite)
+      if (t === null || before === null || t === before) {
+        setSaved(a);
+        setText(a.entries.join('\n'));
+      }
       setLoadError(null);
     } catch (e) {
       setLoadError(errorBody(e).message);

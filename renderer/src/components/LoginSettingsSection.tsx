@@ -39,8 +39,12 @@ export function LoginSettingsSection({ online }: { online: boolean }) {
   const ids = useId();
   const admin = useRole() === 'admin';
   const [saved, setSaved] = useState<Account | null>(null);
+  /** What this render shows as saved, and the draft: for load(), which decides whether to follow a change. */
   const savedRef = useRef<Account | null>(null);
+  savedRef.current = saved;
   const [draft, setDraft] = useState<Draft | null>(null);
+  const draftRef = useRef<Draft | null>(null);
+  draftRef.current = draft;
   const [loadError, setLoadError] = useState<string | null>(null);
   const [allowlistEmpty, setAllowlistEmpty] = useState<boolean | null>(null);
   const [busy, setBusy] = useState(false);
@@ -56,10 +60,14 @@ export function LoginSettingsSection({ online }: { online: boolean }) {
     try {
       const a = await call('loginSettings.get', {});
       const before = savedRef.current;
-      savedRef.current = a;
-      setSaved(a);
-      // an untouched form follows a change made elsewhere; one being edited keeps the edits (Save → 412 shows both)
-      setDraft((d) => (d === null || (before !== null && JSON.stringify(d) === JSON.stringify(draftOf(before))) ? draftOf(a) : d));
+      const d = draftRef.current;
+      // an untouched form follows a change made elsewhere; one being edited keeps its edits AND the version they
+      // were made on, so Save gets the PBX's 412 and shows both versions (never a silent overwrite)
+      const untouched = d === null || before === null || JSON.stringify(d) === JSON.stringify(draftOf(before));
+      if (untouched) {
+        setSaved(a);
+        setDraft(draftOf(a));
+      }
       setLoadError(null);
     } catch (e) {
       setLoadError(errorBody(e).message);
@@ -115,7 +123,6 @@ export function LoginSettingsSection({ online }: { online: boolean }) {
         ...(renaming ? { currentPassword: currentPw } : {}),
       });
       setCurrentPw('');
-      savedRef.current = next;
       setSaved(next);
       setDraft(draftOf(next));
       setConflict(null);
