@@ -1,6 +1,6 @@
 // Issue 7: the configuration export of a 100,000-extension PBX. (a) GET /api/v1/export (the PBX in its own
-// process, seeded with 100,000 extensions; the whole body received), target ≤ 2 s; (b) readExportText of that
-// text (size and depth scan, JSON.parse, the zod schema), target ≤ 1 s; (c) encrypting and decrypting it with a
+// process, seeded with 100,000 extensions; the whole body received), target ≤ 2 s; (b) opening it: openExportFile
+// of the body's bytes, as the console opens a file (UTF-8 decode, size check, JSON.parse, the schema), target ≤ 1 s; (c) encrypting and decrypting it with a
 // passphrase (argon2id 64 MiB + AES-256-GCM). Median of 3 (after a warm-up request). The exported extensions
 // are also checked to equal Store.allExtensions() (the SQL serialisation of server/export.ts at full size).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { readExportText } from '../shared/export-reader.js';
+import { openExportFile } from '../main/core/export-file.js';
 import { openDb } from '../server/db.js';
 import { Store } from '../server/store.js';
 import { decryptExport, encryptExport } from '../main/core/export-envelope.js';
@@ -21,7 +22,7 @@ const EXTENSIONS = Number(process.env['BENCH_EXPORT_EXTENSIONS'] ?? 100_000);
 const RUNS = 3;
 
 /** A GET timed from the request to the body's last byte (decoding it as text is the reader's part). */
-function get(url: string, headers: Record<string, string>): Promise<{ status: number; ms: number; text: string }> {
+function get(url: string, headers: Record<string, string>): Promise<{ status: number; ms: number; text: string; bytes: Buffer }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     http
@@ -31,7 +32,7 @@ function get(url: string, headers: Record<string, string>): Promise<{ status: nu
         res.on('end', () => {
           const body = Buffer.concat(chunks);
           const ms = performance.now() - t0;
-          resolve({ status: res.statusCode ?? 0, ms, text: body.toString('utf8') });
+          resolve({ status: res.statusCode ?? 0, ms, text: body.toString('utf8'), bytes: body });
         });
       })
       .on('error', reject);
@@ -56,11 +57,13 @@ async function main() {
     await get(`${pbx.url}/api/v1/export`, auth); // warm-up (statement cache, page cache)
     const exportMs: number[] = [];
     let text = '';
+    let bytes = Buffer.alloc(0);
     for (let i = 0; i < RUNS; i++) {
       const r = await get(`${pbx.url}/api/v1/export`, auth);
       if (r.status !== 200) throw new Error(`GET /api/v1/export: ${r.status} ${r.text.slice(0, 300)}`);
       exportMs.push(r.ms);
       text = r.text;
+      bytes = r.bytes;
     }
 
     const readMs: number[] = [];
@@ -69,10 +72,10 @@ async function main() {
     for (let i = 0; i < RUNS; i++) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      const r = readExportText(text);
+      const r = await openExportFile(bytes);
       readMs.push(performance.now() - t0);
       readCpuMs.push(cpuMs(process.cpuUsage(c0)));
-      if (!r.ok) throw new Error(`readExportText: ${r.code} ${r.message}`);
+      if (!r.ok) throw new Error(`openExportFile: ${r.code} ${r.message}`);
       count = r.data.extensions.length;
     }
     if (count !== EXTENSIONS) throw new Error(`expected ${EXTENSIONS} extensions in the export, read ${count}`);
@@ -98,22 +101,22 @@ async function main() {
     console.log(
       `GET /api/v1/export, ${EXTENSIONS} extensions, ${round(text.length / 1024 / 1024, 1)} MiB: median ${round(exportP50, 0)} ms ` +
         `(target ≤ 2000) [${exportMs.map((x) => round(x, 0)).join(', ')}]\n` +
-        `readExportText: median ${round(readP50, 0)} ms (target ≤ 1000) [${readMs.map((x) => round(x, 0)).join(', ')}], ` +
+        `open (openExportFile of the bytes): median ${round(readP50, 0)} ms (target ≤ 1000) [${readMs.map((x) => round(x, 0)).join(', ')}], ` +
         `CPU [${readCpuMs.map((x) => round(x, 0)).join(', ')}] ms\n` +
         `load average during the run: ${os.loadavg().map((x) => round(x, 2)).join(' / ')} (2 cores; other work on the machine inflates every figure)\n` +
         `encrypt ${round(encryptMs, 0)} ms, decrypt ${round(decryptMs, 0)} ms (argon2id 64 MiB, t=3, AES-256-GCM)`,
     );
     writeResult('export', {
-      what: `GET /api/v1/export of a PBX seeded with ${EXTENSIONS} extensions (whole body received), readExportText of it, median of ${RUNS}; encrypt/decrypt once`,
+      what: `GET /api/v1/export of a PBX seeded with ${EXTENSIONS} extensions (whole body received), opening its bytes (openExportFile), median of ${RUNS}; encrypt/decrypt once`,
       extensions: EXTENSIONS,
       bytes: Buffer.byteLength(text),
       exportMs: round(exportP50, 0),
       exportRunsMs: exportMs.map((x) => round(x, 0)),
       exportTargetMs: 2000,
-      readMs: round(readP50, 0),
-      readRunsMs: readMs.map((x) => round(x, 0)),
-      readTargetMs: 1000,
-      readCpuMs: readCpuMs.map((x) => round(x, 0)),
+      openMs: round(readP50, 0),
+      openRunsMs: readMs.map((x) => round(x, 0)),
+      openTargetMs: 1000,
+      openCpuMs: readCpuMs.map((x) => round(x, 0)),
       loadAverage: os.loadavg().map((x) => round(x, 2)),
       encryptMs: round(encryptMs, 0),
       decryptMs: round(decryptMs, 0),

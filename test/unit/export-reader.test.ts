@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EXPORT_LIMITS, PbxExportSchema } from '../../shared/export.js';
 import {
+  depthExceeds,
   ExportReadCodes,
   isEncryptedEnvelope,
   jsonPath,
@@ -80,11 +81,19 @@ describe('readExportText', () => {
     expect(failure(readExportText(JSON.stringify({ ...base, version: undefined }))).code).toBe('wrong_version');
   });
 
-  it('too deep: 100,000 nested arrays are refused before parsing, without overflowing the stack', () => {
-    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+  it('too deep: a million nested arrays are refused without overflowing the stack (parsed or not)', () => {
+    const deep = `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`;
     const r = failure(readExportText(deep));
     expect(r.code).toBe('too_deep');
     expect(r.message).toMatch(/more than 32 levels/);
+    // not even valid JSON: the failure path's scan names the depth and where it was passed
+    const cut = failure(readExportText(`{"format":${'['.repeat(1_000_000)}`));
+    expect(cut).toMatchObject({ code: 'too_deep', message: expect.stringMatching(/more than 32 levels deep \(at line 1, column \d+\)/) });
+    expect(depthExceeds(JSON.parse(deep), 32)).toBe(true);
+    expect(depthExceeds(base, EXPORT_LIMITS.maxDepth)).toBe(false);
+    expect(depthExceeds([[[1]]], 3)).toBe(false);
+    expect(depthExceeds([[[1]]], 2)).toBe(true);
+    expect(depthExceeds({ a: { b: [{}] } }, 3)).toBe(true);
     // inside a valid document too (as an unknown field's value)
     const nested = `${baseText.slice(0, -1)},"x":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}}`;
     expect(failure(readExportText(nested)).code).toBe('too_deep');
