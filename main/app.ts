@@ -8,6 +8,7 @@ import type { SeedOption } from '../server/seed.js';
 import { inProcessPbx, type EmbeddedPbxHandle, type EmbeddedPbxStarter } from './embedded-pbx.js';
 import { ConnectionManager } from './core/connection.js';
 import { EMBEDDED_PROFILE_ID, ProfileStore } from './core/profiles.js';
+import { DownloadStore } from './core/file-delivery.js';
 import { ReviewManager } from './core/review.js';
 import { createSecretStore } from './core/secrets.js';
 import { EventHub } from './rpc/event-hub.js';
@@ -80,6 +81,8 @@ export async function createConsoleApp(opts: ConsoleOptions): Promise<ConsoleApp
   let pbx: EmbeddedPbxHandle | null = null;
   const services: ConsoleServices = {
     mode: opts.mode, version: APP_VERSION, profiles, secrets, connection, embedded: null, review,
+    // issue 7: Electron sets `shell` once its window exists; browser mode downloads files from the host
+    shell: null, downloads: new DownloadStore(),
   };
   if (opts.embeddedDataDir) {
     pbx = await (opts.startEmbedded ?? inProcessPbx)(opts.embeddedDataDir, opts.seed ?? 'demo');

@@ -52,6 +52,8 @@ export const ErrorCodes = [
   'export_passphrase_required',
   'read_only',
   'not_in_export',
+  // issue 7: a desktop-only action (native dialogs, PDF) asked in browser mode
+  'not_supported',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

@@ -76,6 +76,13 @@ export type { ReviewInfo } from './review.js';
 
 export const RPC_PREFIX = 'warden:';
 
+/** How a file reached the user: a download of the page (browser mode), saved by main (Electron), or not. */
+export const DeliverySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('download'), url: z.string() }),
+  z.object({ kind: z.literal('saved'), path: z.string() }),
+  z.object({ kind: z.literal('cancelled') }),
+]);
+
 // ---- profiles -------------------------------------------------------------------------------
 
 export const TlsModeSchema = z.enum(['system', 'ca', 'pin']);
@@ -207,7 +214,13 @@ const EtagSchema = z.string().min(1).max(100);
 export const channels = {
   'app.info': {
     input: Empty,
-    output: z.object({ mode: z.enum(['electron', 'browser']), version: z.string(), embeddedUrl: z.string().nullable() }),
+    output: z.object({
+      mode: z.enum(['electron', 'browser']),
+      version: z.string(),
+      embeddedUrl: z.string().nullable(),
+      /** Native open/save dialogs and PDF printing (Electron). */
+      desktop: z.boolean(),
+    }),
   },
   'secrets.status': { input: Empty, output: SecretsStatusSchema },
   'secrets.createVault': { input: z.object({ passphrase: PassphraseSchema }).strict(), output: SecretsStatusSchema },
@@ -430,7 +443,32 @@ export const channels = {
           .optional(),
       })
       .strict(),
-    output: z.object({ filename: z.string(), text: z.string(), encrypted: z.boolean(), bytes: z.number().int() }),
+    output: z.object({ filename: z.string(), encrypted: z.boolean(), bytes: z.number().int(), delivery: DeliverySchema }),
+  },
+  /**
+   * Electron: save the console window as a PDF (the print stylesheet applies) where a native save dialog says.
+   * Browser mode answers not_supported (the page prints with the browser's own "Save as PDF").
+   */
+  'report.savePdf': {
+    input: z
+      .object({
+        filename: z
+          .string()
+          .min(1, { message: 'a file name is required' })
+          .max(120, { message: 'a file name is at most 120 characters' })
+          // eslint-disable-next-line no-control-regex -- control characters are what the rule refuses
+          .regex(/^[^/\\\u0000-\u001f]+\.pdf$/, { message: 'a file name ending in .pdf, without / or \\' }),
+      })
+      .strict(),
+    output: z.object({ delivery: DeliverySchema }),
+  },
+  /**
+   * Electron: choose an export with a native open dialog; main reads it (size checked first) into an upload,
+   * which review.open / review.compare then take by its id. null: cancelled. Browser mode: not_supported.
+   */
+  'review.pick': {
+    input: Empty,
+    output: z.object({ file: z.object({ fileName: z.string(), uploadId: z.string(), bytes: z.number().int() }).nullable() }),
   },
   /** The findings (SPEC F6) of the connected PBX, from a fresh export, by the same rules as a review. */
   'findings.live': {

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { Router } from '../rpc/router.js';
 import type { EventHub } from '../rpc/event-hub.js';
 import { CSP_HEADER } from '../../shared/csp.js';
+import { contentDisposition, type DownloadStore } from '../core/file-delivery.js';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -41,6 +42,8 @@ export interface BrowserHostOptions {
   hub: EventHub;
   /** The built renderer (index.html and assets). */
   staticDir: string;
+  /** Files main keeps for the page to download once (issue 7: an exported config); GET /download/<id>. */
+  downloads?: DownloadStore;
   port?: number;
 }
 
@@ -160,6 +163,20 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
         }
         void opts.router.handle(channel, payload).then((env) => send(res, 200, JSON.stringify(env), 'application/json; charset=utf-8'));
       });
+    }
+
+    if (url.pathname.startsWith('/download/')) {
+      if (req.method !== 'GET') return send(res, 405, 'Method not allowed');
+      if (!authorised(req)) return send(res, 401, 'This console tab is not signed in');
+      const file = opts.downloads?.take(url.pathname.slice('/download/'.length));
+      if (!file) return send(res, 404, 'This download has expired or was already saved; export again');
+      res.writeHead(200, {
+        'Content-Type': file.type,
+        'Content-Length': file.body.length,
+        'Content-Disposition': contentDisposition(file.filename),
+        'Cache-Control': 'no-store',
+      });
+      return void res.end(file.body);
     }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed');

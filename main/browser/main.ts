@@ -35,7 +35,9 @@ export async function main(): Promise<void> {
     log: (line) => console.error(`[console] ${line}`),
   });
   const portArg = arg('port') ?? process.env['WARDEN_PORT'];
-  const host = await startBrowserHost({ router: app.router, hub: app.hub, staticDir, port: portArg ? Number(portArg) : 0 });
+  const host = await startBrowserHost({
+    router: app.router, hub: app.hub, staticDir, port: portArg ? Number(portArg) : 0, downloads: app.services.downloads,
+  });
 
   if (app.initialAdminPassword) {
     console.log('');

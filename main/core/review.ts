@@ -6,9 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Extension } from '../../shared/domain.js';
 import { AppError, type ErrorCode } from '../../shared/errors.js';
-import { EXPORT_LIMITS, type PbxExport } from '../../shared/export.js';
+import type { PbxExport } from '../../shared/export.js';
 import type { HotDeskRow } from '../../shared/hotdesk.js';
 import { openExportFile } from './export-file.js';
+import { ENVELOPE_MAX_BYTES } from './export-envelope.js';
 import type { Channel, ChannelOutput, ConnectionStatus, ReviewInfo } from '../../shared/rpc.js';
 
 export const READ_ONLY_MESSAGE = 'This is a review of an exported file; nothing can be changed here';
@@ -186,6 +187,7 @@ export const LOCAL_CHANNELS: ReadonlySet<Channel> = new Set<Channel>([
   'app.info', 'secrets.status', 'secrets.createVault', 'secrets.unlockVault', 'profiles.list', 'profiles.save', 'profiles.delete',
   'connection.connect', 'connection.disconnect', 'connection.status',
   'review.upload', 'review.open', 'review.close', 'review.status', 'review.findings', 'review.compare',
+  'review.pick', 'report.savePdf',
 ]);
 
 /** Channels answered from the file. */
@@ -242,9 +244,10 @@ export class ReviewManager {
       u = { parts: [], size: 0, touched: now };
       this.uploads.set(id, u);
     }
-    if (u.size + chunk.length > EXPORT_LIMITS.maxBytes) {
+    // an encrypted export is base64: up to 4/3 of the largest plain one
+    if (u.size + chunk.length > ENVELOPE_MAX_BYTES) {
       this.uploads.delete(id as string);
-      throw new AppError('payload_too_large', `The file is larger than ${EXPORT_LIMITS.maxBytes / 1024 / 1024} MB`, 413);
+      throw new AppError('payload_too_large', `The file is larger than ${Math.round(ENVELOPE_MAX_BYTES / 1024 / 1024)} MB, more than any export`, 413);
     }
     u.parts.push(chunk);
     u.size += chunk.length;

@@ -5,6 +5,7 @@ import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent, type Web
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createConsoleApp, defaultDirs } from '../app.js';
+import { electronShell } from './shell.js';
 import { childProcessPbx, inProcessPbx } from '../embedded-pbx.js';
 import { CSP_HEADER } from '../../shared/csp.js';
 import { RPC_PREFIX } from '../../shared/rpc.js';
@@ -103,6 +104,8 @@ async function main(): Promise<void> {
     },
   });
   win.once('ready-to-show', () => win.show());
+  // issue 7: native save/open dialogs and PDF printing for the exported config and the findings report
+  consoleApp.services.shell = electronShell(win);
   app.on('second-instance', () => {
     if (win.isMinimized()) win.restore();
     win.focus();

@@ -8,6 +8,8 @@ import type { SecretStore } from '../core/secrets.js';
 import { compareExports, findingsOf } from '../core/review-analysis.js';
 import { exportForSaving, liveFindings } from '../core/live-export.js';
 import { isWriteChannel, ReviewManager, ReviewSource, REVIEW_READ_CHANNELS } from '../core/review.js';
+import { deliverFile, DownloadStore, pickFile, type DesktopShell } from '../core/file-delivery.js';
+import { ENVELOPE_MAX_BYTES } from '../core/export-envelope.js';
 import type { Channel } from '../../shared/rpc.js';
 import type { Handlers } from './router.js';
 
@@ -32,6 +34,10 @@ export interface ConsoleServices {
   embedded: EmbeddedPbx | null;
   /** The read-only review of an exported file (issue 7); created by createHandlers when absent. */
   review?: ReviewManager;
+  /** Native dialogs and PDF printing (Electron; set once its window exists). Null/absent in browser mode. */
+  shell?: DesktopShell | null;
+  /** Files waiting for the page to download them (browser mode); created by createHandlers when absent. */
+  downloads?: DownloadStore;
 }
 
 /** The keychain scope of a profile: the embedded PBX is keyed by its data directory, not its (per-run) URL. */
@@ -203,6 +209,7 @@ function emailText(emails: string[] | undefined): string | undefined {
  */
 export function createHandlers(services: ConsoleServices): Handlers {
   const review = (services.review ??= new ReviewManager());
+  services.downloads ??= new DownloadStore();
   const live = createLiveHandlers(services);
   const wrapped = {} as Record<Channel, (input: unknown) => Promise<unknown>>;
   for (const name of Object.keys(live) as Channel[]) {
@@ -219,6 +226,10 @@ export function createHandlers(services: ConsoleServices): Handlers {
 }
 
 /** The bytes of a file the renderer handed over (an upload or inline base64). */
+function notSupported(message: string): AppError {
+  return new AppError('not_supported', message, 400);
+}
+
 function fileBytes(review: ReviewManager, f: { uploadId?: string | undefined; base64?: string | undefined }): Buffer {
   return f.uploadId !== undefined ? review.bytesOf(f.uploadId) : Buffer.from(f.base64 ?? '', 'base64');
 }
@@ -226,9 +237,12 @@ function fileBytes(review: ReviewManager, f: { uploadId?: string | undefined; ba
 function createLiveHandlers(services: ConsoleServices): Handlers {
   const { connection } = services;
   const review = services.review as ReviewManager;
+  const downloads = services.downloads as DownloadStore;
   const disconnected = (): ConnectionStatus => connection.getStatus();
   return {
-    'app.info': async () => ({ mode: services.mode, version: services.version, embeddedUrl: services.embedded?.url ?? null }),
+    'app.info': async () => ({
+      mode: services.mode, version: services.version, embeddedUrl: services.embedded?.url ?? null, desktop: !!services.shell,
+    }),
     'secrets.status': async () => services.secrets.status(),
     'secrets.createVault': async ({ passphrase }) => {
       const st = await services.secrets.createVault(passphrase);
@@ -288,7 +302,38 @@ function createLiveHandlers(services: ConsoleServices): Handlers {
       return { other: new ReviewSource(fileName, other).info(), sections: compareExports(source.data, other) };
     },
     // issue 7: the connected PBX's export — a file to save, and the same findings as a review, live
-    'config.export': async ({ passphrase }) => exportForSaving(connection, passphrase),
+    'config.export': async ({ passphrase }) => {
+      const file = await exportForSaving(connection, passphrase);
+      const delivery = await deliverFile(services.shell ?? null, downloads, {
+        filename: file.filename,
+        body: file.text,
+        type: 'application/json; charset=utf-8',
+        title: 'Save the exported configuration',
+        filters: [{ name: file.encrypted ? 'Encrypted PBX Warden export' : 'PBX Warden export', extensions: ['json'] }],
+      });
+      return { filename: file.filename, encrypted: file.encrypted, bytes: file.bytes, delivery };
+    },
+    'report.savePdf': async ({ filename }) => {
+      const shell = services.shell;
+      if (!shell) throw notSupported('Saving a PDF from the console needs the desktop app; in a browser, use Print and choose “Save as PDF”');
+      const pdf = await shell.printToPdf();
+      const delivery = await deliverFile(shell, downloads, {
+        filename, body: pdf, type: 'application/pdf', title: 'Save the report as PDF', filters: [{ name: 'PDF', extensions: ['pdf'] }],
+      });
+      return { delivery };
+    },
+    'review.pick': async () => {
+      const shell = services.shell;
+      if (!shell) throw notSupported('The native file dialog is part of the desktop app; choose the file in the page');
+      const picked = await pickFile(shell, {
+        title: 'Open an exported config',
+        filters: [{ name: 'PBX Warden export', extensions: ['json'] }, { name: 'All files', extensions: ['*'] }],
+        maxBytes: ENVELOPE_MAX_BYTES,
+      });
+      if (!picked) return { file: null };
+      const { uploadId, received } = review.upload(undefined, picked.bytes);
+      return { file: { fileName: picked.fileName, uploadId, bytes: received } };
+    },
     'findings.live': async () => liveFindings(connection),
     'sites.list': async () => ({ items: (await connection.call(routes.listSites)).data.items }),
     'extensions.list': async (query) => (await connection.call(routes.listExtensions, { query: { ...query } })).data,

@@ -101,6 +101,34 @@ test('Export config… with a passphrase: the rule is shown, the download is an 
   await expect(dialog).toHaveCount(0);
 });
 
+test('Admin security: Configuration export, a plain file downloaded once from the console host', async () => {
+  const nav = page.getByRole('navigation', { name: 'Screens' });
+  await nav.getByRole('button', { name: 'Admin security', exact: true }).click();
+  const section = page.getByRole('region', { name: 'Configuration export' });
+  await expect(section).toBeVisible();
+  await expect(section).toContainText('no password, PIN, token or key');
+  await section.getByRole('button', { name: 'Export config…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Export the configuration' });
+  await expect(dialog).toBeVisible();
+  const [download] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Export', exact: true }).click()]);
+  expect(download.suggestedFilename()).toMatch(/^pbx-export-.+\.json$/);
+  expect(download.suggestedFilename()).not.toMatch(/\.pbxw\.json$/);
+  // the body came from the host's single-use download, not through the RPC answer
+  expect(download.url()).toMatch(/\/download\/[0-9a-f]{32}$/);
+  const plain = path.join(dir, 'plain.json');
+  await download.saveAs(plain);
+  const data = JSON.parse(readFileSync(plain, 'utf8')) as { format: string; extensions: unknown[]; lockouts: { addresses: { cidr: string }[] } };
+  expect(data.format).toBe('pbx-warden-export');
+  expect(data.extensions.length).toBeGreaterThan(0);
+  expect(data.lockouts.addresses.map((a) => a.cidr)).toContain('203.0.113.9');
+  await expect(section.getByRole('status')).toContainText('not encrypted');
+  // the same link again: gone (single use)
+  const again = await page.request.get(download.url());
+  expect(again.status()).toBe(404);
+  await section.scrollIntoViewIfNeeded();
+  await shot(page, '125-admin-security-config-export');
+});
+
 test('the downloaded file opens from the Connect screen with its passphrase', async () => {
   await page.getByRole('button', { name: 'Disconnect' }).click();
   await expect(page.getByRole('heading', { name: 'Connect to a PBX' })).toBeVisible();

@@ -22,7 +22,7 @@ beforeAll(async () => {
   app = await createConsoleApp({
     mode: 'browser', consoleDir: path.join(home, 'console'), embeddedDataDir: path.join(home, 'pbx'), seed: 'demo', forceVault: true,
   });
-  host = await startBrowserHost({ router: app.router, hub: app.hub, staticDir });
+  host = await startBrowserHost({ router: app.router, hub: app.hub, staticDir, downloads: app.services.downloads });
 });
 
 afterAll(async () => {
@@ -124,6 +124,34 @@ describe('browser-mode bridge security', () => {
       expect(res, t).toMatch(/^HTTP\/1\.1 \d{3}/);
       expect(res, t).not.toContain('TRAVERSAL-CANARY');
     }
+  });
+
+  it('hands a kept file (an exported config) to this tab once: the cookie, Host and fetch metadata checked first', async () => {
+    const downloads = app.services.downloads!;
+    const name = 'pbx-export-Zentrale-Müller.json';
+    const body = JSON.stringify({ format: 'pbx-warden-export', note: 'ünïcode' });
+    const get = (id: string, headers: Record<string, string> = {}, method = 'GET') =>
+      requestFrom(`${host.origin}/download/${id}`, { method, headers: { Cookie: cookie, ...headers } });
+
+    // refused requests do not use the download up
+    const { id } = downloads.put(name, body, 'application/json; charset=utf-8');
+    expect((await get(id, { Cookie: '' })).status).toBe(401);
+    expect((await get(id, { Cookie: 'warden_session=forged' })).status).toBe(401);
+    expect((await get(id, { Host: `evil.example:${new URL(host.origin).port}` })).status).toBe(421);
+    expect((await get(id, { 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
+    expect((await get(id, { Origin: 'http://evil.example' })).status).toBe(403);
+    expect((await get(id, {}, 'POST')).status).toBe(405);
+
+    const res = await get(id);
+    expect(res.status).toBe(200);
+    expect(res.text).toBe(body);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.headers['content-disposition']).toBe(
+      `attachment; filename="pbx-export-Zentrale-M_ller.json"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    );
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect((await get(id)).status).toBe(404); // once
+    for (const bad of ['nope', '..%2Findex.html', `${id}x`, '%2e%2e%2fstatic']) expect((await get(bad)).status, bad).toBe(404);
   });
 
   it('survives malformed request lines and paths', async () => {

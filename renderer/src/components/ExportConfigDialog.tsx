@@ -1,10 +1,11 @@
-// Issue 7: "Export config…" — the connected PBX's whole configuration as a file (config.export), saved with a
-// Blob download (browser mode and Electron alike). Optional passphrase (typed twice; the rule is shown): the file
+// Issue 7: "Export config…" — the connected PBX's whole configuration as a file (config.export): main writes it
+// where a native save dialog says (Electron) or keeps it for one download by this tab (browser mode); the body
+// never travels through the RPC channel. Optional passphrase (typed twice; the rule is shown): the file
 // is then the encrypted envelope. The passphrase is a secret: sent once, never shown back, cleared after use.
 import { useId, useRef, useState } from 'react';
 import type { ErrorBody } from '../../../shared/errors';
 import { call, errorBody } from '../api';
-import { downloadText } from '../lib/audit';
+import { downloadUrl } from '../lib/audit';
 import { ErrorNotice } from './ErrorNotice';
 import { ErrorIcon } from './icons';
 import { ModalDialog } from './ModalDialog';
@@ -92,10 +93,14 @@ function ExportConfigDialog({
     setError(null);
     try {
       const res = await call('config.export', encrypted ? { passphrase: pass } : {});
-      downloadText(res.filename, res.text, 'application/json;charset=utf-8');
-      onSaved(
-        `Saved ${res.filename} (${sizeText(res.bytes)}${res.encrypted ? ', encrypted: it opens only with the passphrase' : ', not encrypted'}).`,
-      );
+      const d = res.delivery;
+      const what = `(${sizeText(res.bytes)}${res.encrypted ? ', encrypted: it opens only with the passphrase' : ', not encrypted'})`;
+      if (d.kind === 'download') {
+        // the browser saves it (its downloads folder, or where it asks)
+        downloadUrl(d.url, res.filename);
+        onSaved(`Saved ${res.filename} ${what} with your browser's downloads.`);
+      } else if (d.kind === 'saved') onSaved(`Saved ${d.path} ${what}.`);
+      else onSaved('Not saved: the save dialog was cancelled.');
     } catch (e) {
       setError(errorBody(e));
     } finally {

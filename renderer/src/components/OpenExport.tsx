@@ -6,13 +6,15 @@ import type { ConnectionStatus } from '../../../shared/rpc';
 import type { ErrorBody } from '../../../shared/errors';
 import { call, errorBody } from '../api';
 import { sendFile } from '../lib/review';
+import { useDesktopShell } from '../lib/desktop';
 import { ErrorNotice } from './ErrorNotice';
 import { ModalDialog } from './ModalDialog';
 import '../screens/review.css';
 
 type Step =
   | { kind: 'idle' }
-  | { kind: 'confirm'; file: File }
+  /** file null: the desktop's own open dialog comes after the confirmation */
+  | { kind: 'confirm'; file: File | null }
   | { kind: 'busy'; fileName: string; note: string }
   | { kind: 'passphrase'; fileName: string; uploadId: string; error: string | null };
 
@@ -75,13 +77,38 @@ export function useOpenExport({ onOpened, connectedTo }: Pick<OpenExportProps, '
     [connectedTo, open],
   );
 
-  return { step, setStep, error, setError, start, open };
+  /** The desktop app: the native open dialog; main reads the file (its size checked first) into an upload. */
+  const pick = useCallback(
+    async (confirmed = false) => {
+      setError(null);
+      if (connectedTo && !confirmed) {
+        setStep({ kind: 'confirm', file: null });
+        return;
+      }
+      setStep({ kind: 'busy', fileName: '', note: 'Choose the exported file…' });
+      try {
+        const { file } = await call('review.pick', {});
+        if (!file) {
+          setStep({ kind: 'idle' });
+          return;
+        }
+        await open(file.fileName, file.uploadId);
+      } catch (e) {
+        setStep({ kind: 'idle' });
+        setError(errorBody(e));
+      }
+    },
+    [connectedTo, open],
+  );
+
+  return { step, setStep, error, setError, start, open, pick };
 }
 
 export function OpenExport({ onOpened, connectedTo, label = 'Open exported config…', buttonClass = 'btn', wholePage = false, children }: OpenExportProps & { children?: ReactNode }) {
   const inputRef = useRef<HTMLInputElement>(null);
   const ids = useId();
-  const { step, setStep, error, setError, start, open } = useOpenExport({ onOpened, connectedTo });
+  const { step, setStep, error, setError, start, open, pick } = useOpenExport({ onOpened, connectedTo });
+  const desktop = useDesktopShell();
   const [dragging, setDragging] = useState(false);
   const [passphrase, setPassphrase] = useState('');
 
@@ -149,7 +176,7 @@ export function OpenExport({ onOpened, connectedTo, label = 'Open exported confi
         <button
           type="button"
           className={buttonClass}
-          onClick={() => inputRef.current?.click()}
+          onClick={() => (desktop ? void pick() : inputRef.current?.click())}
           disabled={step.kind === 'busy'}
           aria-busy={step.kind === 'busy' || undefined}
           aria-describedby={`${ids}-hint`}
@@ -197,11 +224,11 @@ export function OpenExport({ onOpened, connectedTo, label = 'Open exported confi
           {() => (
             <>
               <p>
-                Opening <strong>{step.file.name}</strong> disconnects from <strong>{connectedTo}</strong>. The review is read-only;
+                Opening {step.file ? <strong>{step.file.name}</strong> : 'an exported file'} disconnects from <strong>{connectedTo}</strong>. The review is read-only;
                 connect again when you close it.
               </p>
               <div className="form-actions">
-                <button type="button" className="btn primary" autoFocus onClick={() => void start(step.file, true)}>
+                <button type="button" className="btn primary" autoFocus onClick={() => void (step.file ? start(step.file, true) : pick(true))}>
                   Disconnect and open
                 </button>
                 <button type="button" className="btn" onClick={() => setStep({ kind: 'idle' })}>

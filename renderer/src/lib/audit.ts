@@ -226,6 +226,25 @@ export function downloadText(filename: string, text: string, type = 'text/csv;ch
   }
 }
 
+/**
+ * Download a file main keeps for this tab (browser mode: GET /download/<id> on the console host, single use,
+ * the session cookie checked): a temporary <a download> clicked, so the browser saves it as a download.
+ */
+export function downloadUrl(url: string, filename: string, host?: Pick<DownloadHost, 'document'>): void {
+  const h = host ?? { document };
+  const a = h.document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.rel = 'noopener';
+  a.style.display = 'none';
+  h.document.body.appendChild(a);
+  try {
+    a.click();
+  } finally {
+    a.remove();
+  }
+}
+
 /** Suggestions for the filter fields from the rows loaded: the actors, and the actions with their groups ("hotdesk."). */
 export function filterSuggestions(items: ReadonlyArray<{ actor: string; action: string }>): { actors: string[]; actions: string[] } {
   const actors = new Set<string>();

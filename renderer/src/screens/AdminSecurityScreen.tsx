@@ -1,7 +1,7 @@
 // "Admin security" (issue 6 / SPEC F5), for both roles: each account manages its own sign-ins (the PBX lists
 // and revokes only the calling account's tokens): the used tokens (components/TokensTable.tsx); for admins also
 // who may manage the PBX at all, the admin allowlist (components/AdminAllowlistEditor.tsx). The accounts and
-// their login settings come later on this screen.
+// their login settings; for admins, the configuration export (issue 7).
 //
 // The list is loaded for each online epoch (first connection, and after the PBX came back), and again on a
 // `token.changed` event (a login or a revocation of this account, from anywhere) and after a stream gap.
@@ -14,6 +14,8 @@ import { AccountsSection } from '../components/AccountsSection';
 import { AdminAllowlistEditor } from '../components/AdminAllowlistEditor';
 import { LoginSettingsSection } from '../components/LoginSettingsSection';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { ExportConfigButton } from '../components/ExportConfigDialog';
+import { DoneStatus } from '../components/Field';
 import { TokensTable, type RevokeResult } from '../components/TokensTable';
 import { subscribeEvents } from '../lib/events';
 import { useRole } from '../lib/role';
@@ -27,6 +29,8 @@ import './security.css';
 interface Props {
   onlineEpoch: number;
   online: boolean;
+  /** The connected PBX, as the header names it (the export dialog says which PBX it exports). */
+  pbxName?: string;
 }
 
 interface ListState {
@@ -35,12 +39,13 @@ interface ListState {
   error: ErrorBody | null;
 }
 
-export function AdminSecurityScreen({ onlineEpoch, online }: Props) {
+export function AdminSecurityScreen({ onlineEpoch, online, pbxName = 'the PBX' }: Props) {
   const now = useNow(30_000);
   const admin = useRole() === 'admin';
   const readOnly = useReadOnly();
   const [list, setList] = useState<ListState>({ status: 'loading', rows: [], error: null });
   const seq = useRef(0);
+  const [exported, setExported] = useState<string | null>(null);
 
   const load = useCallback(() => {
     const mine = ++seq.current;
@@ -116,6 +121,21 @@ export function AdminSecurityScreen({ onlineEpoch, online }: Props) {
 
       {/* not keyed by the online epoch: an edit in progress survives the PBX going away (they reload when it is back) */}
       {admin ? <AccountsSection online={online} /> : null}
+
+      {/* issue 7: the whole configuration as a file, for an offline review or an auditor (not in a review: it is one) */}
+      {admin && !readOnly ? (
+        <section className="lock-section config-export-section" aria-labelledby="config-export-title">
+          <h2 id="config-export-title">Configuration export</h2>
+          <p className="muted">
+            Every setting of this PBX in one file — no password, PIN, token or key — to review offline in this console
+            (<em>Open exported config…</em> on the Connect screen) or to hand to an auditor. Admins without a site limit only.
+          </p>
+          <div className="form-actions">
+            <ExportConfigButton pbx={pbxName} online={online} onSaved={setExported} />
+          </div>
+          <DoneStatus text={exported} />
+        </section>
+      ) : null}
     </main>
   );
 }

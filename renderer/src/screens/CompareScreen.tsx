@@ -6,6 +6,7 @@ import type { ReviewInfo, SectionDiffView } from '../../../shared/review';
 import { call, errorBody } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { formatWhen, sendFile } from '../lib/review';
+import { useDesktopShell } from '../lib/desktop';
 
 function show(v: unknown): string {
   if (v === null || v === undefined) return '—';
@@ -19,6 +20,7 @@ export function CompareScreen({ review }: { review: ReviewInfo }) {
   const [error, setError] = useState<ErrorBody | null>(null);
   const [pending, setPending] = useState<{ fileName: string; uploadId: string } | null>(null);
   const [passphrase, setPassphrase] = useState('');
+  const desktop = useDesktopShell();
 
   const compare = async (fileName: string, uploadId: string, pass?: string) => {
     setBusy(`Comparing with ${fileName}…`);
@@ -46,6 +48,17 @@ export function CompareScreen({ review }: { review: ReviewInfo }) {
     }
   };
 
+  /** The desktop app: the native open dialog (main reads the file). */
+  const pickOther = async () => {
+    setError(null);
+    try {
+      const { file } = await call('review.pick', {});
+      if (file) await compare(file.fileName, file.uploadId);
+    } catch (e) {
+      setError(errorBody(e));
+    }
+  };
+
   const total = (s: SectionDiffView) => s.added.length + s.removed.length + s.changed.length;
   const changedSections = result?.sections.filter((s) => total(s) > 0) ?? [];
   const sameSections = result?.sections.filter((s) => total(s) === 0) ?? [];
@@ -66,7 +79,7 @@ export function CompareScreen({ review }: { review: ReviewInfo }) {
           </p>
         </div>
         <div className="toolbar-actions">
-          <button type="button" className="btn primary" onClick={() => inputRef.current?.click()} disabled={busy !== null}>
+          <button type="button" className="btn primary" onClick={() => (desktop ? void pickOther() : inputRef.current?.click())} disabled={busy !== null}>
             Choose the earlier export…
           </button>
           <input

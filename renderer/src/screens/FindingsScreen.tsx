@@ -1,7 +1,8 @@
 // Issue 7 / SPEC F6: the findings of a reviewed export, or of the connected PBX (`source` live: a fresh export
 // checked by the same rules, with "Check again" and "Export config…") — each rule with its severity, how many rows it
 // affects, why it matters and what to do, and the rows themselves (folded). Export as CSV (a download) and a
-// printable report (window.print with the print stylesheet: the report only, every finding unfolded).
+// printable report (window.print with the print stylesheet: the report only, every finding unfolded); in the
+// desktop app also "Save as PDF…" (the same stylesheet, printed to PDF by main and saved where a dialog says).
 import { useCallback, useEffect, useState } from 'react';
 import type { ErrorBody } from '../../../shared/errors';
 import type { FindingSeverity, FindingView, ReviewInfo } from '../../../shared/review';
@@ -11,6 +12,7 @@ import { ExportConfigButton } from '../components/ExportConfigDialog';
 import { DoneStatus } from '../components/Field';
 import { downloadText } from '../lib/audit';
 import { formatWhen } from '../lib/review';
+import { useDesktopShell } from '../lib/desktop';
 
 const SEVERITY_ORDER: Record<FindingSeverity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 const SEVERITY_LABEL: Record<FindingSeverity, string> = { critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low' };
@@ -37,6 +39,26 @@ export function FindingsScreen({ source }: { source: FindingsSource }) {
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const live = source.kind === 'live';
   const review = source.kind === 'review' ? source.review : null;
+  const desktop = useDesktopShell();
+  const [pdfBusy, setPdfBusy] = useState(false);
+  const [pdfNote, setPdfNote] = useState<string | null>(null);
+
+  /** The desktop app: the report as a PDF (the print stylesheet), saved where a native dialog says. */
+  const savePdf = async () => {
+    if (!data) return;
+    setPdfBusy(true);
+    setPdfNote(null);
+    document.body.classList.add('print-findings');
+    try {
+      const { delivery } = await call('report.savePdf', { filename: data.filename.replace(/\.csv$/, '.pdf') });
+      setPdfNote(delivery.kind === 'saved' ? `Saved ${delivery.path}.` : delivery.kind === 'cancelled' ? 'Not saved: the save dialog was cancelled.' : null);
+    } catch (e) {
+      setError(errorBody(e));
+    } finally {
+      document.body.classList.remove('print-findings');
+      setPdfBusy(false);
+    }
+  };
 
   const load = useCallback(async () => {
     setError(null);
@@ -100,13 +122,19 @@ export function FindingsScreen({ source }: { source: FindingsSource }) {
             Export CSV
           </button>
           <button type="button" className="btn" disabled={!data} onClick={printReport}>
-            Print report
+            Print report…
           </button>
+          {desktop ? (
+            <button type="button" className="btn" disabled={!data || pdfBusy} aria-busy={pdfBusy || undefined} onClick={() => void savePdf()}>
+              Save as PDF…
+            </button>
+          ) : null}
           {/* a successful live check proves the right to export (admins without a site limit) */}
           {live && data && source.kind === 'live' ? <ExportConfigButton pbx={data.pbx ?? 'the PBX'} online={source.online} onSaved={setSaved} /> : null}
         </div>
       </div>
       {live ? <DoneStatus text={saved} /> : null}
+      <DoneStatus text={pdfNote} />
       {error ? (
         <div className="findings-error">
           <ErrorNotice error={error} />

@@ -189,7 +189,7 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
         ) : current === 'audit' ? (
           <AuditScreen onlineEpoch={onlineEpoch} online={online} />
         ) : current === 'security' ? (
-          <AdminSecurityScreen onlineEpoch={onlineEpoch} online={online} />
+          <AdminSecurityScreen onlineEpoch={onlineEpoch} online={online} pbxName={profileName ?? status.server ?? 'the PBX'} />
         ) : (
           <ExtensionsScreen onlineEpoch={onlineEpoch} online={online} />
         )}
