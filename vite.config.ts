@@ -1,5 +1,5 @@
-// Vite builds the React renderer (renderer/) into dist/renderer. base './' because Electron loads the
-// built index.html from file://; the browser-mode host serves the same files over loopback HTTP.
+// Vite builds the React renderer (renderer/) into dist/renderer. base './' because Electron serves the
+// built files as app://warden/ (main/electron/policy.ts); the browser-mode host serves them over loopback HTTP.
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 

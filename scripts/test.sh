@@ -20,6 +20,8 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "typecheck"; npm run -s typecheck
 step "lint"; npx eslint . --max-warnings 0
+node scripts/electronegativity.mjs   # Electron checklist scan, offline (issue 8)
+node scripts/check-fuses.mjs         # fuses of a packaged app; says so and passes when none exists
 step "build"; node scripts/build.mjs
 step "unit + integration (real SQLite, real HTTP, real Secret Service)"
 bash scripts/with-keyring.sh npx vitest run

@@ -1,6 +1,6 @@
 // The console's Content Security Policy, one source for every place that applies it: the browser-mode
-// host's header, the Electron session's header, and the <meta> tag in renderer/index.html (which is
-// what applies to file:// in Electron; test/unit/csp.test.ts checks the tag matches).
+// host's header, the Electron session's and app:// responses' header, and the <meta> tag in renderer/index.html
+// (test/unit/csp.test.ts checks the tag matches).
 const DIRECTIVES = [
   "default-src 'self'",
   "script-src 'self'",

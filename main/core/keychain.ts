@@ -41,8 +41,8 @@ export interface OsKeychainOptions {
   /**
    * Run the probe in a short-lived child process (default: on Linux only, where the constructor does
    * synchronous D-Bus I/O). The child is this same executable as plain Node (ELECTRON_RUN_AS_NODE=1 under
-   * Electron, which needs Electron's RunAsNode fuse; it is on by default — pass false if it is ever
-   * turned off). macOS and Windows entries do no I/O in the constructor, so there the probe runs
+   * Electron, which needs Electron's RunAsNode fuse: on in development, OFF in packaged builds, where the
+   * default is therefore false). macOS and Windows entries do no I/O in the constructor, so there the probe runs
    * in-thread under the same async timeout.
    */
   isolateProbe?: boolean;
@@ -89,8 +89,15 @@ export function createOsKeychain(options: OsKeychainOptions = {}): KeychainBacke
       const e = entry(service, account);
       await run('delete', (signal) => e.deleteCredential(signal));
     },
-    probe: () => probeOsKeychain(probeService, probeTimeoutMs, options.isolateProbe ?? process.platform === 'linux'),
+    // Not in a packaged Electron app: its RunAsNode fuse is off (electron-builder.yml), so the child would start
+    // a second GUI instance instead of Node (slow, and its 3 s timeout would wrongly pick the vault).
+    probe: () => probeOsKeychain(probeService, probeTimeoutMs, options.isolateProbe ?? (process.platform === 'linux' && !isPackagedElectron())),
   };
+}
+
+/** Electron sets process.defaultApp only when it runs an app from the command line (development). */
+function isPackagedElectron(): boolean {
+  return !!process.versions['electron'] && !(process as { defaultApp?: boolean }).defaultApp;
 }
 
 function unavailable(error: unknown): AppError {

@@ -1,44 +1,34 @@
 // Electron composition root — the ONLY folder that imports electron.
 // Window hardening: sandbox, contextIsolation, no nodeIntegration, strict CSP, navigation and
 // window.open blocked, permission requests denied (but notifications), every IPC message's sender checked.
-import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+// The decisions live in ./policy.ts (no electron import, unit-tested); this file only wires them.
+import { app, BrowserWindow, ipcMain, protocol, session, type IpcMainInvokeEvent } from 'electron';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { createConsoleApp, defaultDirs } from '../app.js';
 import { electronShell } from './shell.js';
 import { childProcessPbx, inProcessPbx } from '../embedded-pbx.js';
-import { CSP_HEADER } from '../../shared/csp.js';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, hardenSession, hardenWebContents, isTrustedSender, RENDERER_URL, secureWebPreferences, serveAppAsset } from './policy.js';
 import { RPC_PREFIX } from '../../shared/rpc.js';
 import { parseSeedArg } from '../../server/seed.js';
 
 const RPC_CHANNEL = `${RPC_PREFIX}rpc`;
 const EVENT_CHANNEL = `${RPC_PREFIX}event`;
 
-// esbuild bundles this file to dist/main/electron.cjs; the renderer is in dist/renderer.
-const rendererIndex = path.join(__dirname, '..', 'renderer', 'index.html');
-const rendererUrl = pathToFileURL(rendererIndex).href;
+// esbuild bundles this file to dist/main/electron.cjs; the renderer is in dist/renderer, served as
+// app://warden/ (policy.ts), not from file://.
+const rendererRoot = path.join(__dirname, '..', 'renderer');
+const rendererUrl = RENDERER_URL;
 
 app.enableSandbox();
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }]);
 
 function isOurFrame(event: IpcMainInvokeEvent, win: BrowserWindow | null): boolean {
   const frame = event.senderFrame;
-  return (
-    !!win &&
-    event.sender === win.webContents &&
-    !!frame &&
-    frame === win.webContents.mainFrame &&
-    frame.url.split('#')[0] === rendererUrl
-  );
-}
-
-function harden(contents: WebContents): void {
-  contents.on('will-navigate', (e, url) => {
-    if (url !== rendererUrl) e.preventDefault();
+  return isTrustedSender({
+    sameWebContents: !!win && event.sender === win.webContents,
+    isMainFrame: !!win && !!frame && frame === win.webContents.mainFrame,
+    url: frame?.url,
   });
-  contents.on('will-redirect', (e) => e.preventDefault());
-  contents.on('will-attach-webview', (e) => e.preventDefault());
-  // No new windows, and nothing handed to the system browser: the console has no external links.
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 }
 
 function arg(name: string): string | undefined {
@@ -71,15 +61,12 @@ async function main(): Promise<void> {
   // The first-run admin password is not printed here (a GUI app's stdout ends in system logs): the
   // console keeps it in the keychain, or in memory until the vault is created.
 
-  // Only desktop notifications (new locks and bans, when the user turns alerts on); everything else denied.
-  session.defaultSession.setPermissionRequestHandler((_wc, perm, cb) => cb(perm === 'notifications'));
-  session.defaultSession.setPermissionCheckHandler((_wc, perm) => perm === 'notifications');
-  // file:// pages get their policy from the <meta> tag (same source: shared/csp.ts); this header
-  // covers anything the session loads over a protocol that has headers.
-  session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
-    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP_HEADER] } });
-  });
-  app.on('web-contents-created', (_e, contents) => harden(contents));
+  // Only desktop notifications (new locks and bans, when the user turns alerts on) for the console page;
+  // every other permission denied; every request that is not the console's own files cancelled; the CSP
+  // header on every response (the <meta> tag carries the same policy: shared/csp.ts).
+  hardenSession(session.defaultSession);
+  protocol.handle(APP_SCHEME, (request) => serveAppAsset(rendererRoot, request));
+  app.on('web-contents-created', (_e, contents) => hardenWebContents(contents));
 
   const win = new BrowserWindow({
     width: 1280,
@@ -88,20 +75,7 @@ async function main(): Promise<void> {
     minHeight: 600,
     title: 'PBX Warden',
     show: false,
-    webPreferences: {
-      preload: path.join(__dirname, 'preload.cjs'),
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      experimentalFeatures: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
-    },
+    webPreferences: secureWebPreferences(path.join(__dirname, 'preload.cjs')),
   });
   win.once('ready-to-show', () => win.show());
   // issue 7: native save/open dialogs and PDF printing for the exported config and the findings report
