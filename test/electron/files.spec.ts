@@ -2,17 +2,11 @@
 // PDF, and an export opened with the native open dialog. Runs where an Electron binary exists; elsewhere it reports
 // itself skipped with the reason. The dialogs are answered by replacing electron's dialog functions in the main
 // process (what a user would pick); the files are written and read by the console itself.
-import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
+import { expect, test, type ElectronApplication } from '@playwright/test';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-// @ts-expect-error -- a plain .mjs helper shared with scripts/start.mjs
-import { findElectronBinary } from '../../scripts/electron-binary.mjs';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const binary = findElectronBinary() as { path: string | null; reason?: string };
-const root = path.resolve(here, '../..');
+import { binary, launchConsole } from './launch.js';
 
 /** The next save dialog answers `filePath`; the next open dialog answers `openPath`. */
 async function answerDialogs(app: ElectronApplication, answers: { save?: string; open?: string }): Promise<void> {
@@ -32,13 +26,8 @@ test.describe('Electron files (native dialogs, PDF)', () => {
   test.skip(!binary.path, `needs the Electron binary: ${binary.reason ?? ''}`);
 
   test('exports the config to the chosen path, saves the findings as PDF, opens the export with the open dialog', async () => {
-    const home = mkdtempSync(path.join(os.tmpdir(), 'warden-electron-files-'));
     const out = mkdtempSync(path.join(os.tmpdir(), 'warden-electron-out-'));
-    const app = await electron.launch({
-      executablePath: binary.path!,
-      args: [path.join(root, 'dist/main/electron.cjs')],
-      env: { ...process.env, WARDEN_HOME: home } as Record<string, string>,
-    });
+    const { app, close } = await launchConsole('warden-electron-files-');
     try {
       const win = await app.firstWindow();
       await expect(win.getByRole('heading', { name: 'Extensions' })).toBeVisible({ timeout: 30_000 });
@@ -71,8 +60,7 @@ test.describe('Electron files (native dialogs, PDF)', () => {
       const banner = win.getByRole('note', { name: 'Read-only review' });
       await expect(banner).toContainText('Reviewing chosen.json', { timeout: 30_000 });
     } finally {
-      await app.close();
-      rmSync(home, { recursive: true, force: true });
+      await close();
       rmSync(out, { recursive: true, force: true });
     }
   });

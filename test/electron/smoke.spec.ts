@@ -1,28 +1,13 @@
 // Electron smoke test: runs where an Electron binary exists; elsewhere it reports itself skipped
 // with the reason (no binary can be downloaded on this machine — the console runs in browser mode).
-import { _electron as electron, expect, test } from '@playwright/test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-// @ts-expect-error -- a plain .mjs helper shared with scripts/start.mjs
-import { findElectronBinary } from '../../scripts/electron-binary.mjs';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-const binary = findElectronBinary() as { path: string | null; reason?: string };
-const root = path.resolve(here, '../..');
+import { expect, test } from '@playwright/test';
+import { binary, launchConsole } from './launch.js';
 
 test.describe('Electron window', () => {
   test.skip(!binary.path, `needs the Electron binary: ${binary.reason ?? ''}`);
 
   test('opens hardened, exposes only the contract, and shows the extensions of the embedded PBX', async () => {
-    const home = mkdtempSync(path.join(os.tmpdir(), 'warden-electron-'));
-    const app = await electron.launch({
-      executablePath: binary.path!,
-      args: [path.join(root, 'dist/main/electron.cjs')],
-      env: { ...process.env, WARDEN_HOME: home } as Record<string, string>,
-    });
+    const { app, close } = await launchConsole('warden-electron-');
     try {
       const win = await app.firstWindow();
       // Sandboxed, isolated, no node: the page sees neither require nor process, and the preload's
@@ -35,8 +20,7 @@ test.describe('Electron window', () => {
       const opened = await win.evaluate(() => window.open('https://example.com') === null);
       expect(opened).toBe(true);
     } finally {
-      await app.close();
-      rmSync(home, { recursive: true, force: true });
+      await close();
     }
   });
 });

@@ -211,24 +211,18 @@ export interface DownloadHost {
 export function downloadText(filename: string, text: string, type = 'text/csv;charset=utf-8', host?: DownloadHost): void {
   const h: DownloadHost = host ?? { document, URL, setTimeout: (fn, ms) => window.setTimeout(fn, ms) };
   const url = h.URL.createObjectURL(new Blob([text], { type }));
-  const a = h.document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.rel = 'noopener';
-  a.style.display = 'none';
-  h.document.body.appendChild(a);
   try {
-    a.click();
+    downloadUrl(url, filename, h);
   } finally {
-    a.remove();
     // revoked after the click has started the download (revoking at once can cancel it in some browsers)
     h.setTimeout(() => h.URL.revokeObjectURL(url), 10_000);
   }
 }
 
 /**
- * Download a file main keeps for this tab (browser mode: GET /download/<id> on the console host, single use,
- * the session cookie checked): a temporary <a download> clicked, so the browser saves it as a download.
+ * Download a URL as a file: a temporary <a download> clicked and removed. Also a file main keeps for this tab
+ * (browser mode: GET /download/<id> on the console host, single use, the session cookie checked), so the
+ * browser saves it as a download.
  */
 export function downloadUrl(url: string, filename: string, host?: Pick<DownloadHost, 'document'>): void {
   const h = host ?? { document };
