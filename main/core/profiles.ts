@@ -8,10 +8,13 @@
 // - Every change is validated before anything is written, so bad input leaves the file as it was.
 // - Writes are atomic: conf 15 writes through `atomically`'s writeFileSync (node_modules/conf/dist/
 //   source/index.js `_write`), which writes a temp file next to the target, fsyncs it and renames it
-//   over the target. (conf only falls back to a plain write inside an Ubuntu Snap, or on EXDEV.)
+//   over the target. (conf only falls back to a plain write on EXDEV, or when SNAP is set: #write unsets it.)
+//   atomically does not fsync the folder after the rename, so #write does (a save survives power loss too).
+//   A console killed mid-write leaves atomically's temp file (profiles.json.tmp-…) behind: the next start
+//   removes those older than staleTempMs (younger ones may be another console's write in flight).
 // - Profiles never hold a secret: the schema is strict (unknown keys such as `password` are refused);
 //   passwords live in the SecretStore.
-import { existsSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import { AppError, issuesFromZod, parseOrThrow, validationError } from '../../shared/errors.js';
@@ -46,6 +49,11 @@ class InvalidProfilesFile extends Error {
 
 const EMPTY: ProfilesFile = { schemaVersion: 1, profiles: [], lastProfileId: null };
 
+/** atomically's temp file name for profiles.json (node_modules/atomically/dist/utils/temp.js). */
+const TEMP_FILE = new RegExp(`^${CONFIG_NAME}\\.json\\.tmp-\\d{10}[0-9a-f]{6}$`);
+/** A temp file this old is no write in flight (atomically gives each step of a write 1 s). */
+export const STALE_TEMP_MS = 60_000;
+
 export class ProfileStore {
   readonly path: string;
   /** Set when the file on disk was unreadable and has been moved aside; for the UI to show. */
@@ -53,9 +61,11 @@ export class ProfileStore {
   #conf: Conf<ProfilesFile>;
   #cwd: string;
 
-  constructor(opts: { cwd: string }) {
+  /** staleTempMs: leftover temp files older than this are removed (default STALE_TEMP_MS). */
+  constructor(opts: { cwd: string; staleTempMs?: number }) {
     this.#cwd = opts.cwd;
     this.path = path.join(opts.cwd, `${CONFIG_NAME}.json`);
+    this.#removeStaleTemps(opts.staleTempMs ?? STALE_TEMP_MS);
     // conf reads (and so validates) the file once in its constructor; a bad file throws there.
     try {
       this.#conf = this.#openConf();
@@ -206,7 +216,35 @@ export class ProfileStore {
     // Belt and braces: never write something we would refuse to read back.
     const checked = StoredFileSchema.safeParse(file);
     if (!checked.success) throw validationError(issuesFromZod(checked.error), 'profile_invalid');
-    this.#conf.store = checked.data;
+    // conf writes in place, not atomically, when SNAP is set (its Snap workaround). We ship no Snap, but a
+    // console started from a snap-packaged terminal or editor inherits SNAP: hide it for this synchronous write.
+    const snap = process.env['SNAP'];
+    if (snap !== undefined) delete process.env['SNAP'];
+    try {
+      this.#conf.store = checked.data;
+    } finally {
+      if (snap !== undefined) process.env['SNAP'] = snap;
+    }
+    syncDir(this.#cwd);
+  }
+
+  #removeStaleTemps(olderThanMs: number): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.#cwd);
+    } catch {
+      return; // no folder yet: conf creates it
+    }
+    const now = Date.now();
+    for (const name of names) {
+      if (!TEMP_FILE.test(name)) continue;
+      const file = path.join(this.#cwd, name);
+      try {
+        if (now - statSync(file).mtimeMs >= olderThanMs) rmSync(file, { force: true });
+      } catch {
+        // gone meanwhile, or not ours to remove: leave it
+      }
+    }
   }
 
   #quarantine(why: string): void {
@@ -225,6 +263,20 @@ export class ProfileStore {
     }
     const warning = `The saved connection profiles could not be read: ${why}. The file was moved to ${target} and the console started with no saved profiles; your old file is kept there.`;
     this.loadWarning = this.loadWarning ? `${this.loadWarning}\n${warning}` : warning;
+  }
+}
+
+/** Persist a rename (the folder entry); best effort: not every platform or filesystem allows it. */
+function syncDir(dir: string): void {
+  if (process.platform === 'win32') return;
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // the file itself was fsynced by atomically
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
