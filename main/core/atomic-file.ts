@@ -65,6 +65,37 @@ export async function writeFileAtomic(
   }
 }
 
+/**
+ * Remove the temp files a writer killed mid-write left next to `filePath` (`.<name>.tmp-<pid>-<hex>`), once
+ * they are older than `olderThanMs` (a younger one may be another process's write in flight). Never the file
+ * itself; best effort. Returns how many were removed.
+ */
+export async function removeStaleTemps(filePath: string, olderThanMs = 60_000, now = Date.now()): Promise<number> {
+  const dir = path.dirname(filePath);
+  const base = path.basename(filePath).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const temp = new RegExp(`^\\.${base}\\.tmp-\\d+-[0-9a-f]{12}$`);
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!temp.test(name)) continue;
+    const file = path.join(dir, name);
+    try {
+      if (now - (await fsp.lstat(file)).mtimeMs >= olderThanMs) {
+        await fsp.rm(file, { force: true });
+        removed++;
+      }
+    } catch {
+      // gone meanwhile: fine
+    }
+  }
+  return removed;
+}
+
 async function exists(p: string): Promise<boolean> {
   try {
     await fsp.lstat(p);

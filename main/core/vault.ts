@@ -21,7 +21,7 @@ import argon2 from 'argon2';
 import { z } from 'zod';
 import { AppError, parseOrThrow } from '../../shared/errors.js';
 import { PassphraseSchema } from '../../shared/rpc.js';
-import { AtomicWriteExistsError, writeFileAtomic } from './atomic-file.js';
+import { AtomicWriteExistsError, removeStaleTemps, writeFileAtomic } from './atomic-file.js';
 
 /** Defaults: 64 MiB, 3 passes, 1 lane (~0.3 s on a 2-core VM). */
 export const DEFAULT_KDF = { m: 65536, t: 3, p: 1 } as const;
@@ -120,6 +120,8 @@ export class Vault {
         { field: 'passphrase', rule: 'required', message: 'passphrase: enter the vault passphrase' },
       ]);
     }
+    // a console killed while saving the vault leaves a temp file next to it: tidy those (never the vault)
+    await removeStaleTemps(path);
     let text: string;
     try {
       text = await fsp.readFile(path, 'utf8');
