@@ -11,7 +11,7 @@
 // Screenshots 100–109 (light and dark).
 import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
-import { adminAndReceptionist, pbxApiOf, shot, tallShot } from '../support/e2e.js';
+import { adminAndReceptionist, pbxApiOf, secret, shot, tallShot } from '../support/e2e.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -168,7 +168,7 @@ test('accounts: create a receptionist, take its password away (warning badge), r
   await dialog.getByLabel('Email addresses').fill('North Desk <desk@north.example.com>');
   await dialog.getByLabel('Password', { exact: true }).fill('short');
   await expect(dialog.getByRole('list', { name: 'Rules for the password' })).toContainText('10 to 256 characters — not yet');
-  await dialog.getByLabel('Password', { exact: true }).fill('north desk 2026 spring');
+  await dialog.getByLabel('Password', { exact: true }).fill(secret('north desk 2026 spring', 'new account password typed'));
   await dialog.getByLabel('Type the password again').fill('north desk 2026 spring');
   await expect(dialog.getByRole('list', { name: 'Rules for the password' })).not.toContainText('not yet');
   await tallShot(page, '103-accounts-create-dialog');
@@ -248,9 +248,9 @@ test('an admin without a password: connecting is an explicit choice, and every s
   const pw = page.getByRole('dialog', { name: 'Set a password for your account' });
   await expect(pw.getByLabel('New password', { exact: true })).toBeFocused();
   await expect(pw.getByLabel('Current password')).toHaveCount(0);
-  await pw.getByLabel('New password', { exact: true }).fill('night-admin-1');
+  await pw.getByLabel('New password', { exact: true }).fill(secret('night-admin-1', 'weak account password typed (refused)'));
   await expect(pw.getByRole('list', { name: 'Rules for the new password' })).toContainText('Does not contain the username “night-admin” — not yet');
-  await pw.getByLabel('New password', { exact: true }).fill('quiet corridor 2026');
+  await pw.getByLabel('New password', { exact: true }).fill(secret('quiet corridor 2026', 'account password typed'));
   await pw.getByLabel('Type the new password again').fill('quiet corridor 2026');
   await shot(page, '108-accounts-set-password-from-banner');
   await pw.getByRole('button', { name: 'Set password' }).click();
@@ -265,7 +265,7 @@ test('an admin without a password: connecting is an explicit choice, and every s
   const again = page.getByRole('dialog', { name: 'Change your password' });
   await expect(again.getByLabel('Current password')).toBeFocused();
   await again.getByLabel('Current password').fill('not the password');
-  await again.getByLabel('New password', { exact: true }).fill('another quiet corridor');
+  await again.getByLabel('New password', { exact: true }).fill(secret('another quiet corridor', 'account password typed'));
   await again.getByLabel('Type the new password again').fill('another quiet corridor');
   await again.getByRole('button', { name: 'Change password' }).click();
   await expect(again.locator('.field-error').filter({ hasText: /current/i })).toBeVisible();

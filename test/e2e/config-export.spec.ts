@@ -7,11 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
-import { adminToken, pbxApiOf, shot, type PbxApi } from '../support/e2e.js';
+import { adminToken, pbxApiOf, secret, shot, type PbxApi } from '../support/e2e.js';
 
 test.describe.configure({ mode: 'serial' });
 
-const PASSPHRASE = 'Correct-Horse-Canary-42';
+const PASSPHRASE = secret('Correct-Horse-Canary-42', 'config export passphrase typed');
 
 let app: ConsoleProcess;
 let context: BrowserContext;

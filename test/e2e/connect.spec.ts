@@ -4,7 +4,7 @@
 // keychain, so the next connect asks nothing. Also: a gap in the console's event stream is reconciled.
 import { expect, test, type Page } from '@playwright/test';
 import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
-import { shot } from '../support/e2e.js';
+import { secret, shot } from '../support/e2e.js';
 
 
 test.describe.configure({ mode: 'serial' });
@@ -69,7 +69,7 @@ test('disconnect, add a PBX, refuse a wrong password, connect, and reconnect fro
   // The embedded PBX's address (loopback http is allowed), with a wrong password saved along.
   await url.fill(app.pbxUrl);
   await expect(url).not.toHaveAttribute('aria-invalid', 'true');
-  await form.getByLabel('Password', { exact: true }).fill('not-the-password');
+  await form.getByLabel('Password', { exact: true }).fill(secret('not-the-password', 'wrong PBX password typed'));
   await form.getByRole('button', { name: 'Save profile' }).click();
   await expect(form.getByText('Saved “Branch PBX”.', { exact: false })).toBeVisible();
   await expect(branchCard()).toBeVisible();
@@ -90,7 +90,7 @@ test('disconnect, add a PBX, refuse a wrong password, connect, and reconnect fro
   await shot(page, '13-connect-wrong-password');
 
   // A wrong password typed in the card: refused too, and the field is ready to retype.
-  await password.fill('still-not-it');
+  await password.fill(secret('still-not-it', 'wrong PBX password typed'));
   await password.press('Enter');
   await expect(alert).toContainText('refused this password for admin', { timeout: 15_000 });
   await expect(password).toBeFocused();
@@ -120,7 +120,7 @@ test('a 13-digit protection password is refused while typing', async () => {
   const detail = page.getByRole('region', { name: /^Extension \d+$/ });
   await detail.getByLabel('Protected phone access active').check();
   const pw = detail.getByLabel('Password to access telephony');
-  await pw.fill('1234567890123');
+  await pw.fill(secret('1234567890123', 'protection password typed (too long)'));
   await expect(detail.getByText('3 to 12 digits', { exact: true })).toBeVisible();
   await expect(detail.getByText(/This password will be refused/)).toBeVisible();
   await expect(detail.getByRole('button', { name: 'Save protection' })).toBeDisabled();

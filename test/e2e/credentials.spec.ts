@@ -3,7 +3,7 @@
 // PBX (a rule only the server can decide), Reset PIN to the default and the default shown large.
 import { expect, test, type Page } from '@playwright/test';
 import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
-import { shot, adminToken, pbxApiOf } from '../support/e2e.js';
+import { shot, adminToken, pbxApiOf, secret } from '../support/e2e.js';
 
 
 test.describe.configure({ mode: 'serial' });
@@ -91,7 +91,7 @@ test('set a voicemail PIN with live rules, a reused PIN is refused, reset shows 
   await expect(save).toBeDisabled();
   await shot(page, '21-pin-rules');
 
-  const pin = '480713';
+  const pin = secret('480713', 'voicemail PIN typed');
   await input.fill(pin);
   await expect(rules.locator('.rule-unmet')).toHaveCount(0);
   await expect(rules.getByText(/checked when you save/).first()).toBeVisible();
@@ -178,7 +178,7 @@ test('a change the console missed: 412 shows the PBX message, reloads, and the n
 
   await creds.getByRole('button', { name: 'Change Login code' }).click();
   const input = creds.getByLabel('New login code');
-  await input.fill('802461');
+  await input.fill(secret('802461', 'login code typed (conflict)'));
   await input.press('Enter');
   await expect(creds.getByRole('alert')).toContainText(/changed in the meantime/);
   await expect(creds.getByRole('alert')).toContainText(/latest version is now shown/);

@@ -36,7 +36,7 @@ test('failed sign-ins show in the Lock column live; the fifth locks; a reset cle
   expect(target).toBeTruthy();
   const n = target!.number;
   const wrongPin = () =>
-    requestFrom(`${app.pbxUrl}/device/v1/voicemail/login`, { method: 'POST', body: { extension: n, pin: '000000000' }, localAddress: '127.0.0.2' });
+    requestFrom(`${app.pbxUrl}/device/v1/voicemail/login`, { method: 'POST', body: { extension: n, pin: '907315246' }, localAddress: '127.0.0.2' });
 
   await page.goto(app.launchUrl);
   await expect(page.getByRole('heading', { name: 'Extensions' })).toBeVisible({ timeout: 30_000 });

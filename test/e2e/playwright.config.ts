@@ -1,4 +1,9 @@
 import { defineConfig } from '@playwright/test';
+import { installRendererRecorder } from '../support/e2e-canary.js';
+
+// Run-wide canary check (issue 8): every browser context of every spec records what its renderer receives
+// (the config is loaded in each worker too); global-teardown.ts scans the run dir global-setup.ts made.
+installRendererRecorder();
 
 // Debian's Chromium; Playwright never downloads a browser here.
 export const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -6,6 +11,8 @@ export const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 export default defineConfig({
   testDir: '.',
   testMatch: /.*\.spec\.ts/,
+  globalSetup: './global-setup.ts',
+  globalTeardown: './global-teardown.ts',
   outputDir: '../../test-results/e2e',
   timeout: 90_000,
   expect: { timeout: 5_000 },

@@ -5,7 +5,7 @@
 // elsewhere shows up live, and a stale save (412) shows both versions and reloads.
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
-import { shot as shotFile, adminToken, pbxApiOf } from '../support/e2e.js';
+import { shot as shotFile, adminToken, pbxApiOf, secret } from '../support/e2e.js';
 
 const shot = (page: Page, name: string) => shotFile(page, name, { fullPage: true });
 
@@ -32,7 +32,7 @@ let token: string;
 let page: Page;
 let target: { number: string; label: string };
 /** Accepted by the default (essensys 4–12) policy, refused by Strict (6–12). */
-const SHORT_PIN = '4807';
+const SHORT_PIN = secret('4807', 'voicemail PIN typed (too short)');
 
 const api = pbxApiOf(() => app.pbxUrl, () => token);
 
@@ -156,7 +156,7 @@ test('edit the voicemail PIN policy: bad input refused, preset, tester, save; Cr
   await expect(tester.getByRole('status').first()).toContainText('Would be refused: 1 rule not met.');
   await tester.getByLabel('Voicemail PIN to try').fill(target.number);
   await expect(testerRules.locator('.rule-unmet').filter({ hasText: /Not the extension number/ })).toBeVisible();
-  await tester.getByLabel('Voicemail PIN to try').fill('480713');
+  await tester.getByLabel('Voicemail PIN to try').fill(secret('480713', 'PIN typed into the policy tester'));
   await expect(testerRules.locator('.rule-unmet')).toHaveCount(0);
   await expect(testerRules.getByText(/Not the default PIN/)).toContainText('press “Check on the PBX”');
   // The PBX decides the default-PIN rule — for the draft, nothing saved; it never tells whether a value was

@@ -2,7 +2,7 @@
 // keychain (under scripts/with-keyring.sh), driven in Debian Chromium. SPEC F1 end to end.
 import { expect, test, type Page } from '@playwright/test';
 import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
-import { shot, adminToken, pbxApiOf } from '../support/e2e.js';
+import { shot, adminToken, pbxApiOf, secret } from '../support/e2e.js';
 import { STATUS_TEXT } from '../../shared/protection.js';
 
 
@@ -66,7 +66,7 @@ test('protect, block, route to voicemail, and follow *11 from the keypad live', 
   await expect(detail.getByText(/This password will be refused/)).toBeVisible();
   await expect(save).toBeDisabled();
   await shot(page, '03-password-too-short');
-  await pw.fill('1234567890123');
+  await pw.fill(secret('1234567890123', 'protection password typed (too long)'));
   await expect(save).toBeDisabled();
   await pw.fill('12a');
   await expect(save).toBeDisabled();
@@ -80,7 +80,7 @@ test('protect, block, route to voicemail, and follow *11 from the keypad live', 
     expect(r.body.error.details.map((d) => d.field)).toContain('password');
   }
 
-  await pw.fill('4826');
+  await pw.fill(secret('4826', 'protection password typed'));
   await expect(save).toBeEnabled();
   await save.click();
   await expect(detail.getByText(STATUS_TEXT.unrestricted)).toBeVisible();
@@ -178,7 +178,7 @@ test('the protection password policy: its rules show live, and the PBX applies t
   const detail = page.getByRole('region', { name: `Extension ${target.number}` });
   const pw = detail.getByLabel('Password to access telephony');
   const rules = detail.getByRole('list', { name: 'Password rules' });
-  await pw.fill('1120');
+  await pw.fill(secret('55817', 'protection password typed (refused by policy)'));
   await expect(rules.getByRole('listitem').filter({ hasText: '6 to 12 digits' })).toContainText('too short');
   await expect(rules.getByRole('listitem').filter({ hasText: /No digit 2 or more times in a row/ })).toContainText('not allowed');
   await expect(rules.getByRole('listitem').filter({ hasText: /last 5/ })).toContainText('checked when you save');
@@ -189,14 +189,14 @@ test('the protection password policy: its rules show live, and the PBX applies t
   // The PBX refuses the same value for the same reasons (straight through the API).
   const ext = await api<{ etag: string }>('GET', `/extensions/${target.number}`);
   const refused = await api<{ error: { code: string; details: Array<{ rule: string }> } }>(
-    'PUT', `/extensions/${target.number}/protection`, { enabled: true, password: '1120' }, { 'If-Match': ext.body.etag },
+    'PUT', `/extensions/${target.number}/protection`, { enabled: true, password: '55817' }, { 'If-Match': ext.body.etag },
   );
   expect(refused.status).toBe(422);
   expect(refused.body.error.code).toBe('pin_policy_violation');
   expect(refused.body.error.details.map((d) => d.rule)).toEqual(['pin_length', 'pin_repeated_digits']);
 
   // A value that meets every rule can be saved.
-  await pw.fill('814069');
+  await pw.fill(secret('814069', 'protection password typed'));
   for (const item of await rules.getByRole('listitem').all()) await expect(item).not.toContainText('not allowed');
   const save = detail.getByRole('button', { name: 'Save protection' });
   await expect(save).toBeEnabled();

@@ -6,11 +6,12 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot, startConsoleProcess } from '../support/console-process.js';
+import { secret } from '../support/e2e-canary.js';
 
 test('without a keychain: one passphrase prompt, then the console; a restart unlocks the vault', async ({ browser }) => {
   const home = mkdtempSync(path.join(os.tmpdir(), 'warden-vault-e2e-'));
   const env = { WARDEN_FORCE_VAULT: '1' };
-  const passphrase = 'front desk vault 2026';
+  const passphrase = secret('front desk vault 2026', 'vault passphrase typed');
   try {
     const first = await startConsoleProcess({ home, env });
     const adminPassword = first.adminPassword!;
@@ -38,7 +39,7 @@ test('without a keychain: one passphrase prompt, then the console; a restart unl
     await page2.goto(second.launchUrl);
     const field = page2.getByLabel('Vault passphrase');
     await expect(field).toBeVisible({ timeout: 30_000 });
-    await field.fill('not the passphrase');
+    await field.fill(secret('not the passphrase', 'wrong vault passphrase typed'));
     await page2.getByRole('button', { name: 'Unlock vault' }).click();
     await expect(page2.getByRole('alert')).toContainText(/passphrase/i);
     await page2.screenshot({ path: path.join(repoRoot, 'test/output/screens/10-vault-wrong-passphrase.png') });

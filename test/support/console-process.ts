@@ -1,11 +1,12 @@
 // Start the real console in browser mode (embedded reference PBX included) as a child process,
 // the way `npm start` does, on a fresh WARDEN_HOME. Used by the e2e tests and the benchmarks.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { canaryRunDir, recordRequestSecrets, recordResponseSecrets, recordSecret, recordStopped } from './e2e-canary.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -26,15 +27,32 @@ export async function startConsoleProcess(opts: {
   args?: string[];
   timeoutMs?: number;
 } = {}): Promise<ConsoleProcess> {
-  const home = opts.home ?? mkdtempSync(path.join(os.tmpdir(), 'warden-e2e-'));
+  // Run-wide canary check (test/support/e2e-canary.ts): every dir the process may write to, and its output,
+  // live under the run dir and stay there until the end-of-run scan.
+  const runDir = canaryRunDir();
+  const base = runDir ? mkdtempSync(path.join(runDir, 'files', 'consoles', 'c-')) : null;
+  const baseEnv: Record<string, string> = {};
+  if (base) {
+    for (const [k, sub] of [['HOME', 'home'], ['XDG_CONFIG_HOME', 'home/.config'], ['XDG_DATA_HOME', 'home/.local/share'], ['XDG_CACHE_HOME', 'home/.cache'], ['XDG_STATE_HOME', 'home/.local/state'], ['TMPDIR', 'tmp']] as const) {
+      baseEnv[k] = path.join(base, sub);
+      mkdirSync(baseEnv[k], { recursive: true });
+    }
+  }
+  const home = opts.home ?? (base ? path.join(base, 'warden-home') : mkdtempSync(path.join(os.tmpdir(), 'warden-e2e-')));
   const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot, 'dist/main/browser.mjs'), ...(opts.args ?? [])], {
     cwd: repoRoot,
-    env: { ...process.env, WARDEN_HOME: home, ...opts.env },
+    env: { ...process.env, ...baseEnv, WARDEN_HOME: home, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+    if (base) appendFileSync(path.join(base, 'stdout.log'), c);
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    out += c.toString();
+    if (base) appendFileSync(path.join(base, 'stderr.log'), c);
+  });
   const launchUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`console did not start in time:\n${out}`)), opts.timeoutMs ?? 60_000);
     const check = () => {
@@ -52,6 +70,13 @@ export async function startConsoleProcess(opts: {
   });
   const pbxUrl = /Reference PBX:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
   const adminPassword = /admin \/ (\S+)/.exec(out)?.[1] ?? null;
+  if (base) {
+    // Printed once on stdout for the operator, by design: allowed in this process's captured stdout only.
+    const stdout = { where: path.relative(path.join(runDir!, 'files'), path.join(base, 'stdout.log')), reason: 'printed once to the operator on stdout by design' };
+    recordSecret('first run admin password', adminPassword, [stdout]);
+    recordSecret('first run receptionist password', /reception \/ (\S+)/.exec(out)?.[1], [stdout]);
+    recordSecret('one-time launch token', /\?token=([0-9a-f]{64})/.exec(launchUrl)?.[1], [stdout]);
+  }
   return {
     launchUrl,
     pbxUrl,
@@ -65,7 +90,11 @@ export async function startConsoleProcess(opts: {
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
-      if (!opts.home) rmSync(home, { recursive: true, force: true });
+      // Canary run: keep everything for the end-of-run scan (a caller's own home is copied, the caller removes it).
+      if (base) {
+        recordStopped(base);
+        if (opts.home) cpSync(opts.home, path.join(base, 'caller-home'), { recursive: true });
+      } else if (!opts.home) rmSync(home, { recursive: true, force: true });
     },
   };
 }
@@ -77,6 +106,7 @@ export function requestFrom(
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: unknown; text: string }> {
   return new Promise((resolve, reject) => {
     const data = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    recordRequestSecrets(url, opts.body);
     const req = http.request(
       url,
       {
@@ -95,6 +125,7 @@ export function requestFrom(
           } catch {
             // not JSON
           }
+          recordResponseSecrets(url, body);
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text });
         });
       },

@@ -5,6 +5,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, requestFrom, type ConsoleProcess } from './console-process.js';
 
+/** The run-wide canary check (test/support/e2e-canary.ts): wrap every PIN/password/passphrase a spec types. */
+export { e2eTempDir, secret } from './e2e-canary.js';
+
 export const shotsDir = path.join(repoRoot, 'test/output/screens');
 
 export async function shot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<void> {
