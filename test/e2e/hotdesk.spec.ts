@@ -232,7 +232,7 @@ test('an admin makes another template the Yealink default and sets the global ad
   await expect(oldItem).toContainText('The default cannot be deleted.');
   await expect(sidecar).toContainText(/Used by 2 mappings/);
 
-  await sidecar.getByRole('button', { name: 'Make Reception with sidecar the Yealink default' }).click();
+  await sidecar.getByRole('button', { name: 'Make default: Reception with sidecar for Yealink' }).click();
   await expect(templates.getByText('“Reception with sidecar” is now the default template for Yealink phones')).toBeVisible();
   await expect(yealink.getByRole('listitem', { name: 'Reception with sidecar (default)' })).toBeVisible();
   await expect(yealink.getByRole('listitem', { name: oldDefault.name, exact: true })).toBeVisible();

@@ -13,7 +13,8 @@ export function groupDigits(pin: string): string[] {
   return out;
 }
 
-export function DefaultPinBox({ view, onDone }: { view: DefaultPinView; onDone: () => void }) {
+/** `level`: its heading's level where the box does not sit under an h3 (the reception card's is an h2). */
+export function DefaultPinBox({ view, onDone, level }: { view: DefaultPinView; onDone: () => void; level?: number }) {
   const titleId = useId();
   const headingRef = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
@@ -35,7 +36,7 @@ export function DefaultPinBox({ view, onDone }: { view: DefaultPinView; onDone: 
         }
       }}
     >
-      <h4 id={titleId} ref={headingRef} tabIndex={-1}>{`Default PIN for ${view.number}`}</h4>
+      <h4 id={titleId} ref={headingRef} tabIndex={-1} aria-level={level}>{`Default PIN for ${view.number}`}</h4>
       <p className="default-pin-digits" data-pin={view.pin}>
         <span aria-hidden="true">
           {groups.map((g, i) => (

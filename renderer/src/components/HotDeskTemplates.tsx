@@ -150,7 +150,7 @@ export function HotDeskTemplates({ list, online }: { list: LiveList<{ items: Tem
                                   onClick={() => void act(t, 'default')}
                                   disabled={busy !== null || !online}
                                   aria-busy={busy === t.id || undefined}
-                                  aria-label={`Make ${t.name} the ${info.label} default`}
+                                  aria-label={`Make default: ${t.name} for ${info.label}`}
                                 >
                                   Make default
                                 </button>

@@ -186,7 +186,7 @@ function DesktopAlerts() {
 
 function Countdown({ ms }: { ms: number }) {
   return (
-    <span className="countdown" aria-label={countdownWords(ms)}>
+    <span className="countdown" role="timer" aria-label={countdownWords(ms)}>
       {formatCountdown(ms)}
     </span>
   );

@@ -144,6 +144,8 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
         )}
       </header>
       {review ? (
+        // a landmark around it, so the banner is not content outside every landmark (axe "region")
+        <section aria-label="Review of an exported file">
         <div className="banner review" role="note" aria-label="Read-only review">
           <span className="review-badge" aria-hidden="true">
             READ-ONLY
@@ -162,6 +164,7 @@ export function MainLayout({ status, onlineEpoch, onStatus }: Props) {
             Close review
           </button>
         </div>
+        </section>
       ) : null}
       {disconnectError ? (
         <div className="banner error" role="alert">

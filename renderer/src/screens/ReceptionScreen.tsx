@@ -535,7 +535,7 @@ function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdate
                 ) : (
                   <span>
                     {`: locked after ${l.failures} failed sign-ins${l.lastAddress ? ` (last from ${l.lastAddress})` : ''}. Unlocks by itself in `}
-                    <span className="countdown" aria-label={left !== null ? countdownWords(left) : undefined}>
+                    <span className="countdown" role="timer" aria-label={left !== null ? countdownWords(left) : undefined}>
                       {left !== null ? formatCountdown(left) : '—'}
                     </span>
                     .
@@ -697,6 +697,7 @@ function ReceptionCard({ handleRef, ext, siteName, focusSignal, online, onUpdate
       {defaultPin && defaultPin.number === ext.number ? (
         <DefaultPinBox
           view={defaultPin}
+          level={3}
           onDone={() => {
             setDefaultPin(null);
             requestAnimationFrame(() => resetRef.current?.focus());
