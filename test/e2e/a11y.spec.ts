@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { liveExport } from '../helpers/review-export.js';
 import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
-import { adminToken, connectAsReceptionist, pbxApiOf, type Ext, type PbxApi } from '../support/e2e.js';
+import { adminToken, connectAsReceptionist, pbxApiOf, secret, type Ext, type PbxApi } from '../support/e2e.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -199,8 +199,8 @@ test('the common dialogs', async () => {
   await page.getByRole('button', { name: 'Export config…' }).click();
   const exp = page.getByRole('dialog', { name: 'Export the configuration' });
   await expect(exp).toBeVisible();
-  await exp.getByLabel('Passphrase', { exact: true }).fill('a long passphrase 1');
-  await exp.getByLabel('Passphrase again').fill('a long passphrase 2');
+  await exp.getByLabel('Passphrase', { exact: true }).fill(secret('a long passphrase 1', 'export passphrase typed'));
+  await exp.getByLabel('Passphrase again').fill(secret('a long passphrase 2', 'export passphrase typed (second, differs)'));
   await expect(exp.getByRole('alert')).toBeVisible();
   await scan('Export config dialog', 'dialog[open]');
   await exp.getByRole('button', { name: 'Cancel' }).click();

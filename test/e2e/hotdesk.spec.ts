@@ -12,7 +12,7 @@
 //    out, Enter confirms, and the row disappears live. No admin panel is shown to the receptionist.
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { requestFrom, startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
-import { adminAndReceptionist, chooseOnReception, connectAsReceptionist, expectShortcutListed, pbxApiOf, shot, tallShot, type Ext } from '../support/e2e.js';
+import { adminAndReceptionist, chooseOnReception, connectAsReceptionist, expectShortcutListed, pbxApiOf, secret, shot, tallShot, type Ext } from '../support/e2e.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -280,7 +280,7 @@ test('an admin makes another template the Yealink default and sets the global ad
   const rules = pw.getByRole('list', { name: 'Rules for the admin password' });
   await expect(rules).toContainText('— not yet');
   await expect(pw.getByRole('button', { name: 'Save admin password' })).toBeDisabled();
-  await field.fill('80461937');
+  await field.fill(secret('80461937', 'hot-desk admin password typed'));
   await expect(rules).not.toContainText('— not yet');
   await expect(rules).toContainText('Not the same as the user password — checked when you save');
   await pw.scrollIntoViewIfNeeded();
@@ -295,7 +295,7 @@ test('an admin makes another template the Yealink default and sets the global ad
 
   // The same value as the user password is refused by the PBX (its own rule, shown against the value).
   await pw.getByRole('button', { name: 'Set user password' }).click();
-  await pw.getByLabel('New user password').fill('80461937');
+  await pw.getByLabel('New user password').fill(secret('80461937', 'hot-desk user password typed'));
   await page.keyboard.press('Enter');
   await expect(pw.getByText('The PBX did not accept this user password:')).toBeVisible();
   await expect(pw.getByRole('list', { name: 'Rules for the user password' })).toContainText('Not the same as the admin password — refused by the PBX');
