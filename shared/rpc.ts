@@ -197,6 +197,8 @@ export const ConnectionStatusSchema = z.object({
   message: z.string().nullable(),
   /** When offline: when the next retry happens (ms epoch). */
   retryAt: z.number().nullable(),
+  /** When offline: what is wrong, for the banner's headline (the PBX unreachable, too slow, failing, or its certificate not trusted). */
+  offlineReason: z.enum(['unreachable', 'slow', 'server_error', 'certificate']).nullable().optional(),
   /** The connected account has no password (SPEC F5: the console warns loudly on every screen). */
   noPassword: z.boolean(),
   /** Set while an exported file is reviewed (issue 7): the screens read the file, every write is refused (read_only). */

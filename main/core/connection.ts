@@ -43,6 +43,14 @@ const DISCONNECTED: ConnectionStatus = {
   state: 'disconnected', profileId: null, username: null, role: null, server: null, message: null, retryAt: null, noPassword: false,
 };
 
+/** What an offline spell's error means, for the banner's headline. */
+export function offlineReasonOf(err: AppError | undefined): NonNullable<ConnectionStatus['offlineReason']> {
+  if (!err) return 'unreachable';
+  if (err.code === 'tls_error') return 'certificate';
+  if (err.code === 'pbx_unreachable') return err.status === 504 ? 'slow' : 'unreachable';
+  return 'server_error';
+}
+
 /** The message shown when re-login with the saved password is refused (the password changed on the PBX). */
 export function refusedPasswordMessage(profile: Profile): string {
   return `The saved password for ${profile.name} was refused; enter it again`;
@@ -65,6 +73,10 @@ export class ConnectionManager {
   private tokenScope: string | undefined = undefined;
   /** Bumped whenever the current connection is replaced or dropped: late results of an older one are ignored. */
   private generation = 0;
+  /** Whether the live event stream is open now (it alone notices a PBX that comes back after it broke). */
+  private streamUp = false;
+  /** The next check that the PBX answers again, after a call failed while the event stream stayed open. */
+  private probeTimer: ReturnType<typeof setTimeout> | null = null;
   /** connect/disconnect run one at a time, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -90,7 +102,7 @@ export class ConnectionManager {
 
   /** Back online after an offline spell (a call went through, or the event stream reopened). */
   private markOnline(gen: number): void {
-    if (gen === this.generation && this.status.state === 'offline') this.setStatus({ state: 'online', message: null, retryAt: null });
+    if (gen === this.generation && this.status.state === 'offline') this.setStatus({ state: 'online', message: null, retryAt: null, offlineReason: null });
   }
 
   /** Attach a note to a live connection's status (e.g. "connected, but the password could not be saved"). */
@@ -168,11 +180,13 @@ export class ConnectionManager {
       },
       (s) => {
         if (gen !== this.generation) return;
+        this.streamUp = s.up;
         if (s.up) return this.markOnline(gen);
         this.setStatus({
           state: 'offline',
           message: s.error?.message ?? 'Lost the connection to the PBX',
           retryAt: Date.now() + (s.retryInMs ?? 1000),
+          offlineReason: offlineReasonOf(s.error),
         });
       },
       { onUnauthorized: () => this.reauthenticate() },
@@ -390,10 +404,39 @@ export class ConnectionManager {
       return result;
     } catch (err) {
       if (err instanceof AppError && err.code === 'pbx_unreachable' && gen === this.generation && this.status.state === 'online') {
-        this.setStatus({ state: 'offline', message: err.message, retryAt: Date.now() + 1000 });
+        this.setStatus({ state: 'offline', message: err.message, retryAt: Date.now() + 1000, offlineReason: offlineReasonOf(err) });
+        // the event stream is still open, so it will not report the PBX back: ask the PBX ourselves
+        if (this.streamUp) this.probeLater(gen, 0);
       }
       throw err;
     }
+  }
+
+  /**
+   * A call failed (the PBX too slow, or unreachable) while the event stream stayed open: nothing else would notice
+   * that the PBX answers again, so ask it (GET /session) after 1 s, then with backoff up to 30 s, until it does.
+   */
+  private probeLater(gen: number, attempt: number): void {
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    const wait = Math.min(30_000, 1000 * 2 ** attempt);
+    if (attempt > 0) this.setStatus({ retryAt: Date.now() + wait });
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = null;
+      const client = this.client;
+      if (gen !== this.generation || this.status.state !== 'offline' || !client || !this.streamUp) return;
+      client.call(routes.getSession, { token: this.token }).then(
+        () => this.markOnline(gen),
+        (err: unknown) => {
+          if (gen !== this.generation || this.status.state !== 'offline') return;
+          // the PBX answered (the session may have ended: the next call logs in again)
+          if (err instanceof AppError && (err.code === 'unauthorized' || err.status < 500)) return this.markOnline(gen);
+          const e = err instanceof AppError ? err : undefined;
+          if (e) this.setStatus({ message: e.message, offlineReason: offlineReasonOf(e) });
+          this.probeLater(gen, attempt + 1);
+        },
+      );
+    }, wait);
+    this.probeTimer.unref?.();
   }
 
   /** All extensions, fetched page by page (the console keeps a local index for instant filtering). */
@@ -430,6 +473,9 @@ export class ConnectionManager {
     this.profile = null;
     this.secretKey = null;
     this.relogin = null;
+    this.streamUp = false;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = null;
   }
 
   /** Close the stream, log out (best effort) and forget the current connection. */

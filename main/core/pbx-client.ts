@@ -290,6 +290,7 @@ export class PbxClient {
   private readonly backoffMs: number;
   private readonly agents: { httpAgent: http.Agent; httpsAgent: https.Agent };
   private readonly streamIdleMs: number;
+  private readonly timeoutMs: number;
 
   /** Throws AppError profile_invalid (field tls.caFile) when the profile's CA file is unusable. */
   constructor(opts: PbxClientOptions) {
@@ -297,6 +298,7 @@ export class PbxClient {
     this.retries = opts.retries ?? 3;
     this.backoffMs = opts.backoffMs ?? 250;
     this.streamIdleMs = opts.streamIdleTimeoutMs ?? STREAM_IDLE_TIMEOUT_MS;
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.agents = agentsFor(opts.tls);
     this.http = axios.create({
       baseURL: this.baseUrl,
@@ -416,10 +418,15 @@ export class PbxClient {
       if (idleTimer) clearTimeout(idleTimer);
       idleTimer = null;
     };
-    const armIdle = (onSilence: () => void) => {
+    const armIdle = (onSilence: () => void, ms = idleMs) => {
       stopIdle();
-      if (idleMs > 0 && !closed) idleTimer = setTimeout(onSilence, idleMs);
+      if (ms > 0 && !closed) idleTimer = setTimeout(onSilence, ms);
     };
+    // The wait for the stream's response headers is no longer than an ordinary request's (a slow PBX is
+    // reported as one that "did not answer in time", not after the much longer idle limit).
+    const headersLimited = this.timeoutMs > 0 && (idleMs <= 0 || this.timeoutMs < idleMs);
+    const headersMs = headersLimited ? this.timeoutMs : idleMs;
+    const slowError = () => new AppError('pbx_unreachable', `The PBX at ${this.baseUrl} did not answer in time`, 504);
     const silentError = () =>
       new AppError('pbx_unreachable', `The live event stream from ${this.baseUrl} went silent for ${Math.round(idleMs / 100) / 10} s`, 504);
 
@@ -444,7 +451,7 @@ export class PbxClient {
       armIdle(() => {
         timedOut = true;
         abort.abort();
-      });
+      }, headersMs);
       let stream: Readable;
       try {
         const headers: Record<string, string> = { Accept: 'text/event-stream' };
@@ -460,7 +467,7 @@ export class PbxClient {
           if (err instanceof AxiosError && err.response?.data instanceof Readable) err.response.data.destroy();
           return;
         }
-        const error = timedOut ? silentError() : await toAppErrorFromStream(err, this.baseUrl);
+        const error = timedOut ? (headersLimited ? slowError() : silentError()) : await toAppErrorFromStream(err, this.baseUrl);
         if (closed) return;
         if (error.code === 'unauthorized' && opts.onUnauthorized && !reloggedIn) {
           reloggedIn = true;

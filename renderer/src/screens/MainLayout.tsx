@@ -223,6 +223,14 @@ function LockedCount({ onlineEpoch }: { onlineEpoch: number }) {
   );
 }
 
+/** The banner's headline: what is wrong, in words (the detail line carries the PBX's address and the error). */
+const OFFLINE_HEADLINE: Record<NonNullable<ConnectionStatus['offlineReason']>, string> = {
+  unreachable: 'Lost connection to the PBX.',
+  slow: 'The PBX is not answering in time.',
+  server_error: 'The PBX is answering with errors.',
+  certificate: 'The PBX’s certificate is not trusted.',
+};
+
 function ConnectionBanner({ status, onStatus }: { status: ConnectionStatus; onStatus: (s: ConnectionStatus) => void }) {
   const now = useNow(250);
   const [retrying, setRetrying] = useState(false);
@@ -249,7 +257,7 @@ function ConnectionBanner({ status, onStatus }: { status: ConnectionStatus; onSt
       <ErrorIcon />
       <div className="banner-text">
         <strong>
-          Lost connection to the PBX.{' '}
+          {OFFLINE_HEADLINE[status.offlineReason ?? 'unreachable']}{' '}
           {/* The countdown changes every second; keep screen readers from re-announcing it each time. */}
           <span aria-live="off">
             {busy ? 'Retrying now…' : seconds !== null ? `Retrying in ${seconds} s…` : 'Retrying…'}
