@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv.slice(2);
-const all = ['list-api', 'startup', 'filter', 'pin-check', 'bulk-reset', 'lockout', 'lockout-ui', 'hotdesk-ui', 'audit', 'api-auth', 'export', 'export-review'];
+const all = ['list-api', 'startup', 'filter', 'table-peer', 'pin-check', 'bulk-reset', 'lockout', 'lockout-ui', 'hotdesk-ui', 'audit', 'api-auth', 'export', 'export-review'];
 const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
