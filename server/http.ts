@@ -1,5 +1,6 @@
 // HTTP plumbing: the Fastify instance, one error shape, body parsing, and route registration from the
 // route table of shared/api.ts (operationId → handler).
+import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { API_BASE, rolesOf, routes, type RouteDef, type RouteName } from '../shared/api.js';
@@ -68,7 +69,9 @@ export function fieldIssues(error: z.ZodError): FieldIssue[] {
     if (issue.code === 'unrecognized_keys') {
       const base = issue.path.map(String).join('.');
       for (const key of issue.keys) {
-        const field = base ? `${base}.${key}` : key;
+        // an empty key ("?=" or {"": 1}) still needs a field name a person can see
+        const name = key === '' ? '(empty name)' : key;
+        const field = base ? `${base}.${name}` : name;
         out.push({ field, rule: 'unknown_keys', message: `${field}: unknown field` });
       }
     } else out.push(mapped[i] as FieldIssue);
@@ -102,6 +105,26 @@ export function createHttp(opts: { quiet: boolean }): FastifyInstance {
     return503OnClosing: true,
     // long enough that a too-long extension number gets the schema's 422 naming the field
     routerOptions: { maxParamLength: 256 },
+    // Requests Node's HTTP parser refuses (headers too large, not HTTP at all): same shape as everything else,
+    // instead of Fastify's own {"error","message","statusCode"} body.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const [field, rule, message] =
+        status === 431
+          ? ['(headers)', 'max', '(headers): the request headers are larger than the limit']
+          : status === 408
+            ? ['(request)', 'timeout', '(request): the request did not arrive in time']
+            : ['(request)', 'http', '(request): the request is not valid HTTP'];
+      const body = JSON.stringify({ error: { code: 'validation_failed', message, details: [{ field, rule, message }] } });
+      // end (not destroy): the answer is flushed before the connection closes
+      if (socket.writable) {
+        socket.end(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+            `Content-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+        );
+      } else socket.destroy(err);
+    },
     // Errors raised before routing (a badly encoded URL): same shape as everything else.
     frameworkErrors: (err, _req, reply) => {
       const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
