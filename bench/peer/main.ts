@@ -12,6 +12,7 @@ import { AllCommunityModule, ModuleRegistry, createGrid, type ColDef, type GridA
 import type { Extension, Site } from '../../shared/domain';
 import { EXTENSION_TYPE_LABEL } from '../../shared/domain';
 import { pinHealth, pinSetAt, policyFit, protectionBadge } from '../../renderer/src/lib/extensionIndex';
+import { ageText } from '../../renderer/src/lib/age';
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 
@@ -22,15 +23,6 @@ const INCOMING_SHORT = { ring: 'Ring', voicemail: 'Voicemail', rejected: 'Reject
 const PIN_TEXT = { default: 'Default', outdated: 'Own PIN', custom: 'Own PIN', unset: 'Not set', unknown: '—' } as const;
 const FIT_TEXT = { meets: 'Meets', older: 'Older policy', no: 'Not compliant', na: '—' } as const;
 const ROW_HEIGHT = 44;
-
-function ageText(sinceMs: number, now: number): string {
-  const days = Math.floor((now - sinceMs) / 86_400_000);
-  if (days < 1) return 'today';
-  if (days < 14) return days === 1 ? '1 day' : `${days} days`;
-  if (days < 61) return `${Math.floor(days / 7)} weeks`;
-  if (days < 730) return `${Math.floor(days / 30.44)} months`;
-  return `${Math.floor(days / 365.25)} years`;
-}
 
 interface PeerApi {
   shows(query: string): boolean;
