@@ -380,11 +380,13 @@ export function scanRunDir(dir: string, records: SecretRecord[]): RunScan {
   const matcher = new Matcher(needlesFor(values));
   const findings: Finding[] = [];
   const report = (secret: number, where: string, location: string, encoding: string, buf: Buffer, at: number, len: number, writtenBy: number) => {
-    if (writtenBy < firstSeen[secret]! && !before.has(secret)) before.set(secret, where);
     const allowances = allowOf[secret]!;
     const hit = allowances.every((list) => list.some((a) => location === a.where || location.startsWith(`${a.where}/`)))
       ? allowances[0]!.find((a) => location === a.where || location.startsWith(`${a.where}/`))!.reason
       : null;
+    // ordinary data that held the value before the run used it makes it useless as a canary; an allowed place
+    // (the default-PIN read-out that also records the PIN) does not
+    if (!hit && writtenBy < firstSeen[secret]! && !before.has(secret)) before.set(secret, where);
     const context = buf.subarray(Math.max(0, at - 30), at + len + 30).toString('latin1').replace(/[^\x20-\x7e]/g, '.');
     findings.push({ kind: kinds[secret]!, where, location, encoding, context, allowed: hit, secret });
   };
