@@ -22,7 +22,7 @@ import { createRouter } from '../main/rpc/router.js';
 import { runBulk } from '../renderer/src/lib/bulkRunner.js';
 import type { ErrorBody } from '../shared/errors.js';
 import { memorySecretStore } from '../test/support/memory-secrets.js';
-import { round, startChild, writeResult } from './lib.js';
+import { adminSignIn, round, startChild, writeResult } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -81,13 +81,7 @@ async function main() {
   const tsx = path.join(root, 'node_modules/tsx/dist/cli.mjs');
   const pbx = await startChild([tsx, 'server/cli.ts', '--data-dir', dir, '--seed', String(COUNT * 2)], {}, /not be shown again/);
   try {
-    const pw = /password:\s*(\S+)/.exec(pbx.out())?.[1];
-    if (!pw) throw new Error(`could not read the admin password from:\n${pbx.out()}`);
-    const session = await fetch(`${pbx.url}/api/v1/session`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }),
-    });
-    const { token } = (await session.json()) as { token: string };
-    const auth = { Authorization: `Bearer ${token}` };
+    const { password: pw, auth } = await adminSignIn(pbx);
 
     const numbers: string[] = [];
     for (let cursor: string | null = null; numbers.length < COUNT * 2; ) {

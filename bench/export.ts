@@ -22,7 +22,7 @@ import { EventHub } from '../main/rpc/event-hub.js';
 import { createHandlers, type ConsoleServices } from '../main/rpc/handlers.js';
 import { createRouter } from '../main/rpc/router.js';
 import { memorySecretStore } from '../test/support/memory-secrets.js';
-import { median, round, startChild, writeResult } from './lib.js';
+import { adminSignIn, median, round, startChild, writeResult } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -54,13 +54,7 @@ async function main() {
   const tsx = path.join(root, 'node_modules/tsx/dist/cli.mjs');
   const pbx = await startChild([tsx, 'server/cli.ts', '--data-dir', dir, '--seed', String(EXTENSIONS)], {}, /not be shown again/);
   try {
-    const pw = /password:\s*(\S+)/.exec(pbx.out())?.[1];
-    if (!pw) throw new Error(`could not read the admin password from:\n${pbx.out()}`);
-    const session = await fetch(`${pbx.url}/api/v1/session`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }),
-    });
-    const { token } = (await session.json()) as { token: string };
-    const auth = { Authorization: `Bearer ${token}` };
+    const { password: pw, auth } = await adminSignIn(pbx);
 
     await get(`${pbx.url}/api/v1/export`, auth); // warm-up (statement cache, page cache)
     const exportMs: number[] = [];

@@ -61,6 +61,20 @@ export function startChild(
   });
 }
 
+/**
+ * Sign in as the first-run admin of a PBX started by startChild (its password is printed once on stdout):
+ * the password, the session token and the Authorization header.
+ */
+export async function adminSignIn(pbx: { url: string; out: () => string }): Promise<{ password: string; token: string; auth: { Authorization: string } }> {
+  const password = /password:\s*(\S+)/.exec(pbx.out())?.[1];
+  if (!password) throw new Error(`could not read the admin password from:\n${pbx.out()}`);
+  const session = await fetch(`${pbx.url}/api/v1/session`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }),
+  });
+  const { token } = (await session.json()) as { token: string };
+  return { password, token, auth: { Authorization: `Bearer ${token}` } };
+}
+
 // ---- "visible in the console" timing (bench/lockout-ui.ts, bench/hotdesk-ui.ts) ----------------------------
 
 /** Wall-clock ms in this process (sub-ms), comparable with a page's performance.timeOrigin + performance.now(). */

@@ -7,7 +7,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { percentile, round, startChild, writeResult } from './lib.js';
+import { adminSignIn, percentile, round, startChild, writeResult } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -60,13 +60,7 @@ async function main() {
   const seedStart = performance.now();
   const pbx = await startChild([tsx, 'server/cli.ts', '--data-dir', dir, '--seed', '100000'], {}, /not be shown again/);
   const seedMs = performance.now() - seedStart;
-  const pw = /password:\s*(\S+)/.exec(pbx.out())?.[1];
-  if (!pw) throw new Error(`could not read the admin password from:\n${pbx.out()}`);
-  const session = await fetch(`${pbx.url}/api/v1/session`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }),
-  });
-  const { token } = (await session.json()) as { token: string };
-  const auth = { Authorization: `Bearer ${token}` };
+  const { auth } = await adminSignIn(pbx);
 
   // A sample page to size the bare route's payload like ours.
   const sample = await (await fetch(`${pbx.url}/api/v1/extensions?limit=100&search=an`, { headers: auth })).text();

@@ -49,7 +49,7 @@ import { LockoutEngine, type Attempt } from '../server/lockout.js';
 import { Hasher } from '../server/secrets.js';
 import { seedDatabase } from '../server/seed.js';
 import { Store } from '../server/store.js';
-import { percentile, round, startChild, writeResult } from './lib.js';
+import { adminSignIn, percentile, round, startChild, writeResult } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -159,12 +159,7 @@ async function lockedPbx(base: string) {
   const dir = mkdtempSync(path.join(base, 'warden-bench-lockout-'));
   const tsx = path.join(root, 'node_modules/tsx/dist/cli.mjs');
   const pbx = await startChild([tsx, 'server/cli.ts', '--data-dir', dir, '--seed', 'demo'], {}, /not be shown again/);
-  const pw = /password:\s*(\S+)/.exec(pbx.out())?.[1];
-  if (!pw) throw new Error(`could not read the admin password from:\n${pbx.out()}`);
-  const session = await fetch(`${pbx.url}/api/v1/session`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }),
-  });
-  const { token } = (await session.json()) as { token: string };
+  const { token } = await adminSignIn(pbx);
 
   const list = await api<ExtensionList>(pbx.url, token, 'GET', '/api/v1/extensions?limit=1000&type=phone_terminal');
   const boxes = list.json.items.filter((e: Extension) => e.status === 'active' && e.voicemail && !e.voicemailTrusted);
